@@ -1,0 +1,3 @@
+from kerasnanlint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Results cache keyed by (content hash, settings fingerprint, version), one small JSON file per entry.
+
+Entries are written atomically; an unreadable entry is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from kerasnanlint import __version__
+from kerasnanlint.diagnostics import Diagnostic
+
+CACHE_DIR_NAME = ".kerasnanlint_cache"
+
+
+class Cache:
+    def __init__(self, root: Path, settings_fingerprint: str) -> None:
+        self.folder = root / CACHE_DIR_NAME / __version__ / settings_fingerprint
+        self._ready = False
+
+    @staticmethod
+    def key(path: str, data: bytes) -> str:
+        # The display path is part of the key because diagnostics carry it.
+        return hashlib.blake2b(path.encode() + b"\0" + data, digest_size=16).hexdigest()
+
+    def get(self, key: str) -> list[Diagnostic] | None:
+        try:
+            raw = (self.folder / key[:2] / key).read_text(encoding="utf-8")
+            return [Diagnostic.from_json(d) for d in json.loads(raw)]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
+        target = self.folder / key[:2] / key
+        try:
+            if not self._ready:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                gitignore = self.folder.parents[1] / ".gitignore"
+                if not gitignore.exists():
+                    gitignore.write_text("# created by kerasnanlint\n*\n", encoding="utf-8")
+                self._ready = True
+            target.parent.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump([d.to_json() for d in diagnostics], fh)
+            os.replace(tmp, target)
+        except OSError:
+            pass  # a read-only tree just runs uncached

@@ -1,0 +1,37 @@
+"""The rule catalogue: rules/<ID>/README.md (doc), flagged.py and clean.py, shipped inside the wheel."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@functools.cache
+def rules_dir() -> Path:
+    """rules/ in the wheel (kerasnanlint/_rules) or, in a source checkout, the repository's rules/."""
+    for candidate in (_PACKAGE / "_rules", _PACKAGE.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    return _PACKAGE.parent / "rules"
+
+
+def rule_dir(code: str) -> Path:
+    return rules_dir() / code
+
+
+def doc(code: str) -> str | None:
+    try:
+        return (rule_dir(code) / "README.md").read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def doc_uri(code: str) -> str:
+    """Where the rule's doc lives on this machine (editors open it from a diagnostic's code link)."""
+    return (rule_dir(code) / "README.md").as_uri()
+
+
+def documented_codes() -> list[str]:
+    return sorted(p.name for p in rules_dir().iterdir() if p.is_dir() and (p / "README.md").is_file())

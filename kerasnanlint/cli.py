@@ -1,0 +1,266 @@
+"""``kerasnanlint [check] PATH...``, ``rules``, ``rule KNL101``, ``confirm PATH...``, ``lsp``.
+
+Exit codes follow ruff: 0 nothing at or above --fail-on, 1 findings remain, 2 usage or configuration error.
+Heavy imports (libcst, TensorFlow for confirm, pygls for lsp) happen inside the subcommands only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from kerasnanlint import __version__
+
+SUBCOMMANDS = ("check", "rules", "rule", "confirm", "lsp")
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(c.strip().upper() for c in text.split(",") if c.strip())
+
+
+def add_lint_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders to lint; - reads standard input")
+    p.add_argument(
+        "--format", "--output-format", dest="format", default="text", choices=("text", "json", "sarif", "github", "lsp")
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("info", "warning", "error"),
+        default=None,
+        help="lowest severity that makes the exit code 1 (default: warning)",
+    )
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
+    p.add_argument("--select", type=_codes, default=None, help="comma-separated codes or prefixes to enable")
+    p.add_argument("--extend-select", type=_codes, default=None)
+    p.add_argument("--ignore", type=_codes, default=None, help="comma-separated codes or prefixes to disable")
+    p.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
+    p.add_argument("--stdin-filename", default=None, help="the path of the file read from standard input")
+    p.add_argument("--config", type=Path, default=None, help="a pyproject.toml to read instead of the nearest")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write .kerasnanlint_cache")
+    p.add_argument(
+        "--force-exclude",
+        action="store_true",
+        default=None,
+        help="apply excludes to files named on the command line too (pre-commit)",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    p.add_argument("--fix", action="store_true", help="apply safe fixes")
+    p.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
+    p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
+    p.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when a fix was applied")
+
+
+def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--budget", type=float, default=120.0, help="total seconds for runtime probes")
+    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
+    p.add_argument("--trials", type=int, default=2, help="trials per probe search")
+    p.add_argument("--epochs", type=int, default=1, help="epochs per probe trial")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kerasnanlint",
+        description="Find the Keras/KerasTuner code that makes searches score NaN or fail.",
+    )
+    parser.add_argument("--version", action="version", version=f"kerasnanlint {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    check = sub.add_parser("check", help="lint files and folders (the default command)")
+    add_lint_arguments(check)
+    check.add_argument("--confirm", action="store_true", help="run runtime probes for the findings")
+    add_confirm_arguments(check)
+    confirm = sub.add_parser("confirm", help="lint, then run short searches to confirm findings (runs your code)")
+    add_lint_arguments(confirm)
+    add_confirm_arguments(confirm)
+    sub.add_parser("rules", help="list the rule catalogue").add_argument(
+        "--format", choices=("text", "json"), default="text"
+    )
+    sub.add_parser("rule", help="print a rule's documentation").add_argument("code")
+    sub.add_parser("lsp", help="start the Language Server on stdio (needs the lsp extra)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version"):
+        argv.insert(0, "check")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 for --help/--version
+        return int(exc.code or 0)
+    try:
+        if args.command == "rules":
+            return _cmd_rules(args)
+        if args.command == "rule":
+            return _cmd_rule(args)
+        if args.command == "lsp":
+            return _cmd_lsp()
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return _cmd_check(args, confirm=args.command == "confirm" or getattr(args, "confirm", False))
+    except UsageError as exc:
+        print(f"kerasnanlint: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from kerasnanlint.registry import all_rules
+
+    rules = all_rules()
+    if args.format == "json":
+        import json
+
+        print(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": str(r.severity),
+                        "summary": r.summary,
+                        "runtime_only": r.runtime_only,
+                    }
+                    for r in rules.values()
+                ],
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    for r in rules.values():
+        tag = " (runtime-confirm only)" if r.runtime_only else ""
+        print(f"{r.code}  {r.name:<36} {r.severity!s:<8} {r.summary}{tag}")
+    return EXIT_OK
+
+
+def _cmd_rule(args: argparse.Namespace) -> int:
+    from kerasnanlint import catalog
+
+    code = args.code.strip().upper()
+    text = catalog.doc(code)
+    if text is None:
+        raise UsageError(f"unknown rule {args.code!r}; `kerasnanlint rules` lists them")
+    print(text, end="" if text.endswith("\n") else "\n")
+    return EXIT_OK
+
+
+def _cmd_lsp() -> int:
+    try:
+        from kerasnanlint.lsp import serve
+    except ImportError as exc:
+        raise UsageError(
+            f"the Language Server needs the lsp extra ({exc.name or exc}): pip install 'kerasnanlint[lsp]'"
+        ) from None
+    serve()
+    return EXIT_OK
+
+
+def _settings(args: argparse.Namespace, anchor: Path):
+    from kerasnanlint.config import ConfigError, load_settings
+    from kerasnanlint.diagnostics import Severity
+
+    try:
+        settings = load_settings(anchor, args.config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    changes: dict[str, object] = {}
+    if args.select is not None:
+        changes["select"] = args.select
+    if args.extend_select is not None:
+        changes["extend_select"] = args.extend_select
+    if args.ignore is not None:
+        changes["ignore"] = settings.ignore + args.ignore
+    if args.fail_on is not None:
+        changes["fail_on"] = Severity.parse(args.fail_on)
+    if args.force_exclude:
+        changes["force_exclude"] = True
+    return settings.with_(**changes)
+
+
+def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
+    from kerasnanlint.diagnostics import Diagnostic
+
+    if not args.paths:
+        args.paths = [Path(".")]
+    stdin = [p for p in args.paths if str(p) == "-"]
+    if stdin and len(args.paths) > 1:
+        raise UsageError("`-` (standard input) cannot be combined with other paths")
+    for p in args.paths:
+        if str(p) != "-" and not p.exists():
+            raise UsageError(f"{p}: no such file or directory")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    anchor = Path(args.stdin_filename) if args.stdin_filename else (args.paths[0] if not stdin else Path("."))
+    settings = _settings(args, anchor if anchor.exists() else Path("."))
+
+    diagnostics: list[Diagnostic]
+    files = 0
+    if stdin:
+        diagnostics, files = _lint_stdin(args, settings), 1
+    else:
+        from kerasnanlint.runner import lint_paths
+
+        result = lint_paths(args.paths, settings, jobs=args.jobs, use_cache=not args.no_cache and not confirm)
+        diagnostics, files = result.diagnostics, result.files_checked
+
+    fixed = 0
+    if args.fix or args.diff or args.unsafe_fixes:
+        from kerasnanlint.fix import apply_fixes_cli
+
+        diagnostics, fixed = apply_fixes_cli(args, settings, diagnostics)
+
+    if confirm:
+        from kerasnanlint.confirm import confirm_cli
+
+        diagnostics = confirm_cli(args, settings, diagnostics)
+
+    from kerasnanlint.formats import renderer
+
+    sys.stdout.write(renderer(args.format)(diagnostics))
+    if args.statistics:
+        _print_statistics(diagnostics)
+    if args.format == "text" and not args.quiet:
+        _print_summary(diagnostics, files, fixed)
+    if args.exit_zero:
+        return EXIT_OK
+    if args.exit_non_zero_on_fix and fixed:
+        return EXIT_FINDINGS
+    return EXIT_FINDINGS if any(d.severity >= settings.fail_on for d in diagnostics) else EXIT_OK
+
+
+def _lint_stdin(args: argparse.Namespace, settings) -> list:
+    from kerasnanlint.engine import lint_source
+
+    data = sys.stdin.buffer.read()
+    name = args.stdin_filename or "-"
+    if args.stdin_filename and settings.force_exclude and settings.is_excluded(name):
+        return []
+    return lint_source(data, name, settings)
+
+
+def _print_statistics(diagnostics: list) -> None:
+    counts = Counter((d.rule, d.name, str(d.severity)) for d in diagnostics)
+    for (code, name, sev), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"{n:5d}  {code}  [{sev}]  {name}")
+
+
+def _print_summary(diagnostics: list, files: int, fixed: int) -> None:
+    if fixed:
+        print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.")
+    if not diagnostics:
+        print(f"All checks passed! ({files} file{'s' if files != 1 else ''} checked)")
+        return
+    by_sev = Counter(str(d.severity) for d in diagnostics)
+    parts = ", ".join(f"{by_sev[s]} {s}" for s in ("error", "warning", "info") if by_sev[s])
+    n = len(diagnostics)
+    print(f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {files} file{'s' if files != 1 else ''}.")

@@ -1,0 +1,258 @@
+"""``[tool.kerasnanlint]`` in the nearest pyproject.toml, validated; CLI flags override it."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from kerasnanlint.diagnostics import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the CLI prints it and exits 2."""
+
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".eggs",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".kerasnanlint_cache",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+)
+
+# Rule thresholds: key -> (default, help). Values must be positive numbers.
+THRESHOLDS: dict[str, tuple[float, str]] = {
+    "lr-decade-ratio": (10.0, "KNL401: max/min ratio of a linear learning-rate range that is flagged"),
+    "lr-ceiling-sgd": (0.5, "KNL402: highest learning rate accepted for SGD-family optimizers"),
+    "lr-ceiling-adaptive": (0.1, "KNL402: highest learning rate accepted for adaptive optimizers (Adam, ...)"),
+    "input-scale-max": (50.0, "KNL504: largest absolute input value accepted without a scaling layer"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ("KNL",)
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    fail_on: Severity = Severity.WARNING
+    respect_gitignore: bool = True
+    force_exclude: bool = False
+    thresholds: tuple[tuple[str, float], ...] = tuple((k, v[0]) for k, v in THRESHOLDS.items())
+    root: Path = field(default_factory=Path.cwd)
+    config_file: Path | None = None
+
+    def rule_selected(self, code: str) -> bool:
+        """Most specific prefix wins between select and ignore, as in ruff."""
+        best_sel = max((len(p) for p in (*self.select, *self.extend_select) if code.startswith(p)), default=-1)
+        best_ign = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        return best_sel >= 0 and best_sel > best_ign
+
+    def ignored_for_path(self, code: str, path: str) -> bool:
+        rel = self.relative(path)
+        for pattern, codes in self.per_file_ignores:
+            if _glob_match(rel, pattern) and any(code.startswith(c) for c in codes):
+                return True
+        return False
+
+    def severity_of(self, code: str, default: Severity) -> Severity:
+        for c, sev in self.severity:
+            if c == code:
+                return sev
+        return default
+
+    def threshold(self, key: str) -> float:
+        for k, v in self.thresholds:
+            if k == key:
+                return v
+        raise KeyError(key)
+
+    def relative(self, path: str | Path) -> str:
+        p = Path(path)
+        try:
+            return p.resolve().relative_to(self.root.resolve()).as_posix()
+        except (ValueError, OSError):
+            return p.as_posix()
+
+    def is_excluded(self, path: str | Path) -> bool:
+        rel = self.relative(path)
+        parts = PurePosixPath(rel).parts
+        for pattern in (*self.exclude, *self.extend_exclude):
+            if _glob_match(rel, pattern) or any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+                return True
+        return False
+
+    def fingerprint(self) -> str:
+        """Stable hash of everything that changes what a file's lint result is (for the cache)."""
+        data = {
+            "select": self.select,
+            "extend_select": self.extend_select,
+            "ignore": self.ignore,
+            "per_file_ignores": self.per_file_ignores,
+            "severity": [(c, int(s)) for c, s in self.severity],
+            "thresholds": self.thresholds,
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _glob_match(rel: str, pattern: str) -> bool:
+    pattern = pattern.rstrip("/")
+    if fnmatch.fnmatchcase(rel, pattern):
+        return True
+    # "tests/" style patterns match everything below; "**/x" also matches x at the root.
+    if fnmatch.fnmatchcase(rel, pattern + "/*"):
+        return True
+    return pattern.startswith("**/") and fnmatch.fnmatchcase(rel, pattern[3:])
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start`` that has a [tool.kerasnanlint] table, else the
+    nearest pyproject.toml at all (its folder is the project root)."""
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    nearest: Path | None = None
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            nearest = nearest or candidate
+            try:
+                if "kerasnanlint" in candidate.read_text(encoding="utf-8", errors="replace"):
+                    return candidate
+            except OSError:
+                continue
+    return nearest
+
+
+def _str_list(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"`{key}` must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _codes(key: str, value: Any) -> tuple[str, ...]:
+    codes = _str_list(key, value)
+    for code in codes:
+        if not code.startswith("KNL") or (not code[3:].isdigit() and code != "KNL"):
+            raise ConfigError(f"`{key}`: {code!r} is not a rule code or prefix (like KNL3 or KNL301)")
+    return codes
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"`{key}` must be true or false, got {value!r}")
+    return value
+
+
+def _severity(key: str, value: Any) -> Severity:
+    if not isinstance(value, str):
+        raise ConfigError(f"`{key}` must be one of info, warning, error; got {value!r}")
+    try:
+        return Severity.parse(value)
+    except ValueError:
+        raise ConfigError(f"`{key}` must be one of info, warning, error; got {value!r}") from None
+
+
+def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | None = None) -> Settings:
+    s = Settings(root=root, config_file=config_file)
+    thresholds = dict(s.thresholds)
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"tool.kerasnanlint.{key}"
+        if key == "select":
+            changes["select"] = _codes(name, value)
+        elif key == "extend-select":
+            changes["extend_select"] = _codes(name, value)
+        elif key == "ignore":
+            changes["ignore"] = _codes(name, value)
+        elif key == "exclude":
+            changes["exclude"] = _str_list(name, value)
+        elif key == "extend-exclude":
+            changes["extend_exclude"] = _str_list(name, value)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"`{name}` must be a table of glob = [codes]")
+            changes["per_file_ignores"] = tuple((g, _codes(f"{name}.{g}", v)) for g, v in value.items())
+        elif key == "severity":
+            if not isinstance(value, dict):
+                raise ConfigError(f'`{name}` must be a table of rule code = "info" | "warning" | "error"')
+            changes["severity"] = tuple(
+                (code, _severity(f"{name}.{code}", level)) for code, level in value.items() if _codes(name, [code])
+            )
+        elif key == "fail-on":
+            changes["fail_on"] = _severity(name, value)
+        elif key == "respect-gitignore":
+            changes["respect_gitignore"] = _bool(name, value)
+        elif key == "force-exclude":
+            changes["force_exclude"] = _bool(name, value)
+        elif key in THRESHOLDS:
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ConfigError(f"`{name}` must be a positive number, got {value!r}")
+            thresholds[key] = float(value)
+        else:
+            known = sorted(
+                [
+                    "select",
+                    "extend-select",
+                    "ignore",
+                    "exclude",
+                    "extend-exclude",
+                    "per-file-ignores",
+                    "severity",
+                    "fail-on",
+                    "respect-gitignore",
+                    "force-exclude",
+                    *THRESHOLDS,
+                ]
+            )
+            raise ConfigError(f"unknown key `{name}` (known keys: {', '.join(known)})")
+    changes["thresholds"] = tuple(thresholds.items())
+    return s.with_(**changes)
+
+
+def load_settings(start: Path | None = None, config: Path | None = None) -> Settings:
+    """Settings from ``config`` (a pyproject.toml) or the nearest pyproject.toml above ``start``."""
+    path = config if config is not None else find_pyproject(start or Path.cwd())
+    if path is None:
+        return Settings(root=(start or Path.cwd()).resolve() if (start or Path.cwd()).is_dir() else Path.cwd())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    table = data.get("tool", {}).get("kerasnanlint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.kerasnanlint] must be a table")
+    try:
+        return settings_from_table(table, path.parent.resolve(), path)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

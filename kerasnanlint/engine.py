@@ -1,0 +1,197 @@
+"""source -> parse once -> facts -> checks -> positions -> suppressions -> diagnostics."""
+
+from __future__ import annotations
+
+import tokenize
+from dataclasses import dataclass, field
+from io import BytesIO
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from kerasnanlint.config import Settings
+from kerasnanlint.diagnostics import Applicability, Diagnostic, Edit, Fix
+from kerasnanlint.files import mentions_keras
+from kerasnanlint.registry import CHECKS, RULES, SYNTAX_ERROR, Rule, load_checks
+from kerasnanlint.semantics.module import ModuleFacts, collect
+from kerasnanlint.suppressions import parse_suppressions
+
+
+@dataclass(frozen=True)
+class NodeEdit:
+    """Part of a fix before positions are known: replace ``node``'s text, or insert before/after it."""
+
+    node: cst.CSTNode
+    content: str
+    where: str = "replace"  # "replace" | "before" | "after"
+
+
+@dataclass(frozen=True)
+class PendingFix:
+    title: str
+    applicability: Applicability
+    edits: tuple[NodeEdit, ...]
+
+
+@dataclass
+class _Report:
+    node: cst.CSTNode
+    rule: Rule
+    message: str
+    fix: PendingFix | None
+
+
+@dataclass
+class Context:
+    """What a check sees: the file's facts, its settings, and ``report``."""
+
+    path: str
+    source: str
+    module: cst.Module
+    facts: ModuleFacts
+    settings: Settings
+    reports: list[_Report] = field(default_factory=list)
+
+    def report(self, node: cst.CSTNode, rule: Rule, message: str, fix: PendingFix | None = None) -> None:
+        self.reports.append(_Report(node, rule, message, fix))
+
+    def code(self, node: cst.CSTNode) -> str:
+        """Source text of a node (for messages and fixes)."""
+        return self.module.code_for_node(node)
+
+
+class SourceError(Exception):
+    """A file that cannot be decoded or parsed: reported as KNL000."""
+
+    def __init__(self, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.message, self.line, self.col = message, line, col
+
+
+def decode(data: bytes) -> str:
+    """Bytes -> text honouring a PEP 263 coding cookie and a BOM (UTF-8 by default)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(f"cannot decode file: {exc.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
+        raise SourceError(f"cannot decode file as {encoding}: {exc}", line) from None
+    return text.removeprefix("\ufeff")
+
+
+def parse(source: str) -> cst.Module:
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        message = str(exc.message).strip() if hasattr(exc, "message") else str(exc).splitlines()[0]
+        raise SourceError(f"syntax error: {message}", exc.raw_line, exc.raw_column + 1) from None
+    except (RecursionError, MemoryError) as exc:
+        raise SourceError(f"cannot parse file: {type(exc).__name__}") from None
+
+
+def source_error_diagnostic(path: str, error: SourceError, settings: Settings) -> Diagnostic:
+    rule = SYNTAX_ERROR
+    return Diagnostic(
+        rule.code,
+        rule.name,
+        settings.severity_of(rule.code, rule.severity),
+        path,
+        error.line,
+        error.col,
+        error.line,
+        error.col,
+        error.message,
+    )
+
+
+def _active_checks(settings: Settings) -> list:
+    load_checks()
+    return [c for c in CHECKS if any(settings.rule_selected(r.code) for r in c.rules)]
+
+
+def lint_source(source: str | bytes, path: str = "<stdin>", settings: Settings | None = None) -> list[Diagnostic]:
+    """Lint one file's text. Never raises for bad input: a file that cannot be read yields KNL000."""
+    settings = settings or Settings()
+    try:
+        text = decode(source) if isinstance(source, bytes) else source
+        raw = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
+        if not mentions_keras(raw):
+            return []
+        module = parse(text)
+    except SourceError as err:
+        if not settings.rule_selected(SYNTAX_ERROR.code):
+            return []
+        return [source_error_diagnostic(path, err, settings)]
+    return lint_module(module, text, path, settings)
+
+
+def lint_module(module: cst.Module, text: str, path: str, settings: Settings) -> list[Diagnostic]:
+    ctx = Context(path, text, module, collect(module), settings)
+    for chk in _active_checks(settings):
+        chk.func(ctx)
+    reports = [
+        r
+        for r in ctx.reports
+        if settings.rule_selected(r.rule.code) and not settings.ignored_for_path(r.rule.code, path)
+    ]
+    if not reports:
+        return []
+    positions = _positions(module)
+    suppress = parse_suppressions(text)
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, int, int, str]] = set()
+    for r in reports:
+        rng = positions[r.node]
+        line, col = rng.start.line, rng.start.column + 1
+        if suppress.suppressed(r.rule.code, line):
+            continue
+        key = (r.rule.code, line, col, r.message)
+        if key in seen:  # two routes to the same finding (e.g. a function used as loss and metric)
+            continue
+        seen.add(key)
+        out.append(
+            Diagnostic(
+                r.rule.code,
+                r.rule.name,
+                settings.severity_of(r.rule.code, r.rule.severity),
+                path,
+                line,
+                col,
+                rng.end.line,
+                rng.end.column + 1,
+                r.message,
+                _resolve_fix(r.fix, positions),
+            )
+        )
+    out.sort(key=Diagnostic.sort_key)
+    return out
+
+
+def _positions(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+    """Positions are computed only for files that have something to report (they cost ~1.3x a parse)."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    return dict(wrapper.resolve(PositionProvider))
+
+
+def _resolve_fix(fix: PendingFix | None, positions: dict[cst.CSTNode, CodeRange]) -> Fix | None:
+    if fix is None:
+        return None
+    edits = []
+    for e in fix.edits:
+        rng = positions[e.node]
+        start = (rng.start.line, rng.start.column + 1)
+        end = (rng.end.line, rng.end.column + 1)
+        if e.where == "before":
+            end = start
+        elif e.where == "after":
+            start = end
+        edits.append(Edit(*start, *end, e.content))
+    return Fix(fix.title, fix.applicability, tuple(sorted(edits)))
+
+
+def rule(code: str) -> Rule:
+    load_checks()
+    return RULES[code]

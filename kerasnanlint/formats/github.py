@@ -1,0 +1,35 @@
+"""GitHub Actions workflow commands: ``::error file=..,line=..::message``."""
+
+from __future__ import annotations
+
+from kerasnanlint.diagnostics import Diagnostic, Severity
+
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(diagnostics: list[Diagnostic]) -> str:
+    out = []
+    for d in diagnostics:
+        props = ",".join(
+            [
+                f"file={_escape_property(d.path)}",
+                f"line={d.line}",
+                f"endLine={d.end_line}",
+                f"col={d.col}",
+                f"endColumn={d.end_col}",
+                f"title={_escape_property(f'{d.rule} {d.name}')}",
+            ]
+        )
+        message = f"{d.rule} {d.message}"
+        if d.confirmation is not None:
+            message += f"\nruntime: {d.confirmation.verdict} - {d.confirmation.evidence}"
+        out.append(f"::{_LEVEL[d.severity]} {props}::{_escape_data(message)}\n")
+    return "".join(out)

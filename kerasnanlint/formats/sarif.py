@@ -1,0 +1,131 @@
+"""SARIF 2.1.0 for GitHub code scanning: rules with help from the catalogue, repo-relative URIs,
+partialFingerprints that survive unrelated edits (rule + path + the flagged line's text + occurrence)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from kerasnanlint import __version__, catalog
+from kerasnanlint.diagnostics import Diagnostic, Severity
+from kerasnanlint.formats.source_lines import lines_of
+from kerasnanlint.registry import all_rules
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _uri(path: str) -> str:
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            return p.as_uri()
+    return p.as_posix()
+
+
+def _fingerprints(diagnostics: list[Diagnostic]) -> list[str]:
+    counts: dict[str, int] = {}
+    out = []
+    for d in diagnostics:
+        lines = lines_of(d.path)
+        text = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else d.message
+        base = hashlib.sha256(f"{d.rule}\0{_uri(d.path)}\0{text}".encode()).hexdigest()[:32]
+        n = counts.get(base, 0)
+        counts[base] = n + 1
+        out.append(f"{base}:{n + 1}")
+    return out
+
+
+def _rule_entry(code: str) -> dict[str, Any]:
+    rule = all_rules()[code]
+    doc = catalog.doc(code) or rule.summary
+    return {
+        "id": code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.summary},
+        "help": {"text": doc, "markdown": doc},
+        "helpUri": catalog.doc_uri(code),
+        "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+        "properties": {"tags": ["keras", "nan"]},
+    }
+
+
+def sarif_log(diagnostics: list[Diagnostic]) -> dict[str, Any]:
+    codes = sorted({d.rule for d in diagnostics})
+    index = {code: i for i, code in enumerate(codes)}
+    results = []
+    for d, fp in zip(diagnostics, _fingerprints(diagnostics), strict=True):
+        result: dict[str, Any] = {
+            "ruleId": d.rule,
+            "ruleIndex": index[d.rule],
+            "level": _LEVEL[d.severity],
+            "message": {"text": d.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "%SRCROOT%"},
+                        "region": {
+                            "startLine": d.line,
+                            "startColumn": d.col,
+                            "endLine": d.end_line,
+                            "endColumn": d.end_col,
+                        },
+                    }
+                }
+            ],
+            "partialFingerprints": {"kerasnanlint/v1": fp},
+        }
+        if d.fix is not None:
+            result["fixes"] = [
+                {
+                    "description": {"text": f"{d.fix.title} ({d.fix.applicability} fix)"},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "%SRCROOT%"},
+                            "replacements": [
+                                {
+                                    "deletedRegion": {
+                                        "startLine": e.line,
+                                        "startColumn": e.col,
+                                        "endLine": e.end_line,
+                                        "endColumn": e.end_col,
+                                    },
+                                    "insertedContent": {"text": e.content},
+                                }
+                                for e in d.fix.edits
+                            ],
+                        }
+                    ],
+                }
+            ]
+        if d.confirmation is not None:
+            result["properties"] = {"confirmation": d.confirmation.to_json()}
+        results.append(result)
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "kerasnanlint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": catalog.rules_dir().as_uri(),
+                        "rules": [_rule_entry(c) for c in codes],
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
+                "results": results,
+            }
+        ],
+    }
+
+
+def render(diagnostics: list[Diagnostic]) -> str:
+    return json.dumps(sarif_log(diagnostics), indent=2) + "\n"

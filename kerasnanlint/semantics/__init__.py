@@ -1,0 +1,1 @@
+"""What a module means, computed once per file and shared by every check."""

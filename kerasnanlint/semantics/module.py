@@ -1,0 +1,268 @@
+"""One walk over a parsed module collects the facts every check reads.
+
+The walk records imports, scopes (module, functions, methods) with their single assignments, classes with
+resolved bases, every call with its canonical callee, and comparisons. Checks never walk the whole module
+again; the few that look inside a function (numerics) walk just that function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from kerasnanlint.semantics.names import ImportTable, dotted_name
+
+
+@dataclass(eq=False)
+class Scope:
+    node: cst.Module | cst.FunctionDef | cst.Lambda
+    name: str
+    parent: Scope | None
+    cls: ClassInfo | None = None  # the class a method is defined in
+    params: tuple[str, ...] = ()
+    assignments: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    rebound: set[str] = field(default_factory=set)  # augmented, loop, with, tuple targets: unknown values
+    calls: list[CallSite] = field(default_factory=list)
+    returns: list[cst.BaseExpression] = field(default_factory=list)
+
+    def single_assignment(self, name: str) -> cst.BaseExpression | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.params:
+                return None
+            values = scope.assignments.get(name)
+            if values is not None or name in scope.rebound:
+                if name in scope.rebound or values is None or len(values) != 1:
+                    return None
+                return values[0]
+            scope = scope.parent
+        return None
+
+    def assigned(self, name: str) -> list[cst.BaseExpression]:
+        """Every value assigned to ``name`` in this scope (all branches)."""
+        return self.assignments.get(name, [])
+
+    @property
+    def function(self) -> cst.FunctionDef | None:
+        return self.node if isinstance(self.node, cst.FunctionDef) else None
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    node: cst.ClassDef
+    name: str
+    bases: tuple[str, ...]  # canonical names where resolvable, else the dotted spelling
+    methods: dict[str, Scope] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class CallSite:
+    node: cst.Call
+    dotted: str | None  # the callee as written: "model.compile", "hp.Float", "tf.math.log"
+    qualname: str | None  # canonical callee when it resolves through an import: "keras.layers.Dense"
+    scope: Scope
+
+    @property
+    def method(self) -> str | None:
+        """Last attribute of the callee: "compile" for ``model.compile(...)``."""
+        func = self.node.func
+        if isinstance(func, cst.Attribute):
+            return func.attr.value
+        if isinstance(func, cst.Name):
+            return func.value
+        return None
+
+    @property
+    def receiver(self) -> cst.BaseExpression | None:
+        func = self.node.func
+        return func.value if isinstance(func, cst.Attribute) else None
+
+
+@dataclass(eq=False)
+class ModuleFacts:
+    module: cst.Module
+    imports: ImportTable
+    module_scope: Scope
+    scopes: list[Scope]
+    classes: dict[str, ClassInfo]
+    calls: list[CallSite]
+    comparisons: list[tuple[cst.Comparison, Scope]]
+
+    def functions_named(self, name: str) -> list[Scope]:
+        return [s for s in self.scopes if isinstance(s.node, cst.FunctionDef) and s.name == name]
+
+    def function(self, name: str, near: Scope | None = None) -> Scope | None:
+        """The function a bare name refers to, preferring one defined in ``near`` or its parents."""
+        candidates = self.functions_named(name)
+        if not candidates:
+            return None
+        scope = near
+        while scope is not None:
+            for c in candidates:
+                if c.parent is scope and c.cls is None:
+                    return c
+            scope = scope.parent
+        top = [c for c in candidates if c.parent is self.module_scope and c.cls is None]
+        return top[-1] if len(top) == 1 else None
+
+    def calls_to(self, *qualnames: str) -> Iterator[CallSite]:
+        wanted = set(qualnames)
+        return (c for c in self.calls if c.qualname in wanted)
+
+    def resolve(self, expr: cst.BaseExpression) -> str | None:
+        return self.imports.resolve(expr)
+
+    def subclasses_of(self, *qualnames: str) -> Iterator[ClassInfo]:
+        """Classes deriving (directly, or through another class in this file) from one of ``qualnames``."""
+        wanted = set(qualnames)
+        memo: dict[str, bool] = {}
+
+        def derives(info: ClassInfo, seen: frozenset[str]) -> bool:
+            if info.name in memo:
+                return memo[info.name]
+            result = False
+            for base in info.bases:
+                if base in wanted:
+                    result = True
+                elif base in self.classes and base not in seen:
+                    result = derives(self.classes[base], seen | {base})
+                if result:
+                    break
+            memo[info.name] = result
+            return result
+
+        return (c for c in self.classes.values() if derives(c, frozenset({c.name})))
+
+
+def _target_names(target: cst.BaseAssignTargetExpression) -> Iterator[str]:
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, cst.Tuple | cst.List):
+        for el in target.elements:
+            yield from _target_names(el.value)  # type: ignore[arg-type]
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)  # type: ignore[arg-type]
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, module: cst.Module) -> None:
+        self.imports = ImportTable()
+        self.module_scope = Scope(module, "<module>", None)
+        self.scopes: list[Scope] = [self.module_scope]
+        self.stack: list[Scope] = [self.module_scope]
+        self.class_stack: list[ClassInfo | None] = [None]
+        self.classes: dict[str, ClassInfo] = {}
+        self.calls: list[CallSite] = []
+        self.comparisons: list[tuple[cst.Comparison, Scope]] = []
+
+    @property
+    def scope(self) -> Scope:
+        return self.stack[-1]
+
+    # imports
+    def visit_Import(self, node: cst.Import) -> bool:
+        self.imports.add_import(node)
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        self.imports.add_import_from(node)
+        return False
+
+    # scopes
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = tuple(dotted_name(a.value) or "" for a in node.bases if a.keyword is None)
+        info = ClassInfo(node, node.name.value, bases)
+        self.classes[info.name] = info
+        self.class_stack.append(info)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_stack.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params = node.params
+        names = tuple(p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params))
+        star = tuple(p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param))
+        cls = self.class_stack[-1]
+        scope = Scope(node, node.name.value, self.scope, cls, names + star)
+        if cls is not None:
+            cls.methods[scope.name] = scope
+        self.scopes.append(scope)
+        self.stack.append(scope)
+        self.class_stack.append(None)  # a class nested in a method is not the method's class
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.stack.pop()
+        self.class_stack.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        names = tuple(p.name.value for p in (*node.params.posonly_params, *node.params.params))
+        scope = Scope(node, "<lambda>", self.scope, None, names)
+        scope.returns.append(node.body)
+        self.scopes.append(scope)
+        self.stack.append(scope)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.stack.pop()
+
+    # values
+    def visit_Assign(self, node: cst.Assign) -> None:
+        scope = self.scope
+        for t in node.targets:
+            if isinstance(t.target, cst.Name):
+                scope.assignments.setdefault(t.target.value, []).append(node.value)
+            else:
+                scope.rebound.update(_target_names(t.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name) and node.value is not None:
+            self.scope.assignments.setdefault(node.target.value, []).append(node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.scope.rebound.add(node.target.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.scope.rebound.update(_target_names(node.target))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.scope.rebound.update(_target_names(node.asname.name))  # type: ignore[arg-type]
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name):
+            self.scope.rebound.add(node.target.value)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.scope.returns.append(node.value)
+
+    # calls and comparisons
+    def visit_Call(self, node: cst.Call) -> None:
+        site = CallSite(node, dotted_name(node.func), None, self.scope)
+        self.calls.append(site)
+        self.scope.calls.append(site)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        self.comparisons.append((node, self.scope))
+
+
+def collect(module: cst.Module) -> ModuleFacts:
+    collector = _Collector(module)
+    module.visit(collector)
+    imports = collector.imports
+    for site in collector.calls:
+        if site.dotted is not None:
+            site.qualname = imports.resolve_dotted(site.dotted)
+    for info in collector.classes.values():
+        info.bases = tuple(imports.resolve_dotted(b) or b for b in info.bases)
+    return ModuleFacts(
+        module=module,
+        imports=imports,
+        module_scope=collector.module_scope,
+        scopes=collector.scopes,
+        classes=collector.classes,
+        calls=collector.calls,
+        comparisons=collector.comparisons,
+    )

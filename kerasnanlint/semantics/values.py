@@ -1,0 +1,104 @@
+"""Light constant and assignment tracking inside one scope: enough to follow ``lr = 1e-3; Adam(lr)``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from kerasnanlint.semantics.module import Scope
+
+
+def number(expr: cst.BaseExpression | None) -> float | None:
+    """Value of a numeric literal expression (``1e-3``, ``-2``, ``10 ** -4``, ``1 / 255``), else None."""
+    if expr is None:
+        return None
+    if isinstance(expr, cst.Integer | cst.Float):
+        try:
+            return float(expr.evaluated_value)
+        except (ValueError, OverflowError):
+            return None
+    if isinstance(expr, cst.UnaryOperation):
+        inner = number(expr.expression)
+        if inner is None:
+            return None
+        if isinstance(expr.operator, cst.Minus):
+            return -inner
+        if isinstance(expr.operator, cst.Plus):
+            return inner
+        return None
+    if isinstance(expr, cst.BinaryOperation):
+        left, right = number(expr.left), number(expr.right)
+        if left is None or right is None:
+            return None
+        op = expr.operator
+        try:
+            if isinstance(op, cst.Power):
+                return float(left**right)
+            if isinstance(op, cst.Multiply):
+                return left * right
+            if isinstance(op, cst.Divide):
+                return left / right
+            if isinstance(op, cst.Add):
+                return left + right
+            if isinstance(op, cst.Subtract):
+                return left - right
+        except (ZeroDivisionError, OverflowError, TypeError):
+            return None
+    return None
+
+
+def string(expr: cst.BaseExpression | None) -> str | None:
+    """Value of a plain (non-f) string literal, else None."""
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.ConcatenatedString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def boolean(expr: cst.BaseExpression | None) -> bool | None:
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+        return expr.value == "True"
+    return None
+
+
+def follow(expr: cst.BaseExpression | None, scope: Scope | None, depth: int = 2) -> cst.BaseExpression | None:
+    """Replace a local name by the expression it was assigned from, up to ``depth`` hops.
+
+    Only names assigned exactly once in the scope (or an enclosing one) are followed: a name rebound in
+    a loop or a branch is an unknown, and unknowns keep the rules silent.
+    """
+    while depth > 0 and isinstance(expr, cst.Name) and scope is not None:
+        value = scope.single_assignment(expr.value)
+        if value is None:
+            return expr
+        expr = value
+        depth -= 1
+    return expr
+
+
+def arg(call: cst.Call, keyword: str | None = None, position: int | None = None) -> cst.Arg | None:
+    """The argument bound to ``keyword`` or passed at ``position`` (0-based, positional args only)."""
+    if keyword is not None:
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value == keyword:
+                return a
+    if position is not None:
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if position < len(positional):
+            return positional[position]
+    return None
+
+
+def arg_value(call: cst.Call, keyword: str | None = None, position: int | None = None) -> cst.BaseExpression | None:
+    found = arg(call, keyword, position)
+    return found.value if found is not None else None
+
+
+def has_star_args(call: cst.Call) -> bool:
+    """``f(*a)`` or ``f(**kw)``: the real arguments are unknown."""
+    return any(a.star for a in call.args)

@@ -1,0 +1,65 @@
+"""``# noqa`` comments: per line (``# noqa``, ``# noqa: KNL301, KNL101``) and per file
+(``# kerasnanlint: noqa`` or ``# kerasnanlint: noqa: KNL304``)."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+_LINE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+_FILE = re.compile(r"#\s*kerasnanlint\s*:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+
+ALL = frozenset({"*"})
+
+
+@dataclass
+class Suppressions:
+    lines: dict[int, frozenset[str]] = field(default_factory=dict)  # line -> codes, or ALL
+    file: frozenset[str] = frozenset()  # codes suppressed in the whole file, ALL for every code
+
+    def suppressed(self, code: str, line: int) -> bool:
+        if self.file is ALL or code in self.file:
+            return True
+        codes = self.lines.get(line)
+        return codes is not None and (codes is ALL or code in codes)
+
+
+def _codes(text: str | None) -> frozenset[str]:
+    return ALL if not text else frozenset(c.upper() for c in _CODE.findall(text))
+
+
+def _comments(source: str) -> list[tuple[int, str]]:
+    """(line, text) of every comment token; falls back to a line scan when tokenizing fails."""
+    try:
+        return [
+            (tok.start[0], tok.string)
+            for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+            if tok.type == tokenize.COMMENT
+        ]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return [(i, line[line.index("#") :]) for i, line in enumerate(source.splitlines(), 1) if "#" in line]
+
+
+def parse_suppressions(source: str) -> Suppressions:
+    result = Suppressions()
+    if "noqa" not in source.lower():
+        return result
+    file_codes: set[str] = set()
+    file_all = False
+    for line, comment in _comments(source):
+        m = _FILE.search(comment)
+        if m:
+            codes = _codes(m.group("codes"))
+            if codes is ALL:
+                file_all = True
+            else:
+                file_codes |= codes
+            continue
+        m = _LINE.search(comment)
+        if m:
+            result.lines[line] = _codes(m.group("codes"))
+    result.file = ALL if file_all else frozenset(file_codes)
+    return result
