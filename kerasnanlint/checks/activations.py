@@ -1,0 +1,3 @@
+"""Output activation vs loss rules (KNL2xx)."""
+
+from __future__ import annotations

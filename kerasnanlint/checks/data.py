@@ -1,0 +1,3 @@
+"""Data rules visible in source (KNL501, KNL502)."""
+
+from __future__ import annotations

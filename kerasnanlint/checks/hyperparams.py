@@ -1,0 +1,3 @@
+"""Hyperparameter-range rules (KNL4xx)."""
+
+from __future__ import annotations
