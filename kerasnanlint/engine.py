@@ -5,6 +5,7 @@ from __future__ import annotations
 import tokenize
 from dataclasses import dataclass, field
 from io import BytesIO
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -12,7 +13,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from kerasnanlint.files import mentions_keras
-from kerasnanlint.registry import CHECKS, RULES, SYNTAX_ERROR, Rule, load_checks
+from kerasnanlint.registry import CHECKS, FIXERS, RULES, SYNTAX_ERROR, Rule, load_checks
 from kerasnanlint.semantics.module import ModuleFacts, collect
 from kerasnanlint.suppressions import parse_suppressions
 
@@ -39,6 +40,7 @@ class _Report:
     rule: Rule
     message: str
     fix: PendingFix | None
+    data: dict[str, Any] | None = None
 
 
 @dataclass
@@ -52,8 +54,16 @@ class Context:
     settings: Settings
     reports: list[_Report] = field(default_factory=list)
 
-    def report(self, node: cst.CSTNode, rule: Rule, message: str, fix: PendingFix | None = None) -> None:
-        self.reports.append(_Report(node, rule, message, fix))
+    def report(
+        self,
+        node: cst.CSTNode,
+        rule: Rule,
+        message: str,
+        fix: PendingFix | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a finding on ``node``. ``data`` carries facts a fixer needs (e.g. the logged metric name)."""
+        self.reports.append(_Report(node, rule, message, fix, data))
 
     def code(self, node: cst.CSTNode) -> str:
         """Source text of a node (for messages and fixes)."""
@@ -139,6 +149,9 @@ def lint_module(module: cst.Module, text: str, path: str, settings: Settings) ->
     ]
     if not reports:
         return []
+    for r in reports:
+        if r.fix is None and r.rule.code in FIXERS:
+            r.fix = FIXERS[r.rule.code](ctx, r.node, r.data or {})
     positions = _positions(module)
     suppress = parse_suppressions(text)
     out: list[Diagnostic] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kerasnanlint.diagnostics import Severity
 
@@ -34,6 +34,8 @@ class Check:
 
 RULES: dict[str, Rule] = {}
 CHECKS: list[Check] = []
+# Fix builders live apart from the checks (kerasnanlint/fixes/): rule code -> fixer(ctx, node, data).
+FIXERS: dict[str, Callable[..., Any]] = {}
 
 
 def define_rule(code: str, name: str, severity: Severity, summary: str, *, runtime_only: bool = False) -> Rule:
@@ -52,6 +54,16 @@ def check(*rules: Rule) -> Callable[[Callable[[Context], None]], Callable[[Conte
     return register
 
 
+def fixer(code: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fixer(ctx, node, data) -> PendingFix | None`` for the findings of rule ``code``."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        FIXERS[code] = func
+        return func
+
+    return register
+
+
 # KNL000 is not a check: the engine reports it for files it cannot read or parse.
 SYNTAX_ERROR = define_rule(
     "KNL000", "unparsable-file", Severity.ERROR, "The file could not be decoded or parsed, so it was not checked"
@@ -60,7 +72,8 @@ SYNTAX_ERROR = define_rule(
 
 def load_checks() -> None:
     """Import every check module so that its rules and checks register (idempotent)."""
-    import kerasnanlint.checks  # noqa: F401
+    import kerasnanlint.checks
+    import kerasnanlint.fixes  # noqa: F401
 
 
 def all_rules() -> dict[str, Rule]:
