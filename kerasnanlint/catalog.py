@@ -35,3 +35,14 @@ def doc_uri(code: str) -> str:
 
 def documented_codes() -> list[str]:
     return sorted(p.name for p in rules_dir().iterdir() if p.is_dir() and (p / "README.md").is_file())
+
+
+def markdown_table() -> str:
+    """The README's rule table, generated from the registry so the two cannot drift."""
+    from kerasnanlint.registry import all_rules
+
+    rows = ["| Code | Name | Severity | What it finds |", "|---|---|---|---|"]
+    for r in all_rules().values():
+        where = " (runtime-confirm only)" if r.runtime_only else ""
+        rows.append(f"| {r.code} | {r.name} | {r.severity} | {r.summary}{where} |")
+    return "\n".join(rows) + "\n"
