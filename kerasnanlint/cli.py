@@ -201,7 +201,7 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     anchor = Path(args.stdin_filename) if args.stdin_filename else (args.paths[0] if not stdin else Path("."))
-    settings = _settings(args, anchor if anchor.exists() else Path("."))
+    settings = _settings(args, anchor)  # an unsaved --stdin-filename still finds its project's config
 
     diagnostics: list[Diagnostic]
     files = 0
@@ -245,6 +245,13 @@ def _lint_stdin(args: argparse.Namespace, settings) -> list:
     name = args.stdin_filename or "-"
     if args.stdin_filename and settings.force_exclude and settings.is_excluded(name):
         return []
+    from kerasnanlint.engine import SourceError, decode
+    from kerasnanlint.formats.source_lines import remember
+
+    try:  # the renderers must read columns from this text, not from a file on disk that may differ
+        remember(name, decode(data))
+    except SourceError:
+        pass
     return lint_source(data, name, settings)
 
 

@@ -7,6 +7,10 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kerasnanlint.diagnostics import Edit
 
 _LINE = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _FILE = re.compile(r"#\s*kerasnanlint\s*:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
@@ -63,3 +67,40 @@ def parse_suppressions(source: str) -> Suppressions:
             result.lines[line] = _codes(m.group("codes"))
     result.file = ALL if file_all else frozenset(file_codes)
     return result
+
+
+def add_noqa_edit(source: str, line: int, code: str) -> Edit | None:
+    """The edit that suppresses ``code`` on ``line``: append ``  # noqa: CODE``, or add the code to the
+    line's existing ``# noqa: ...``. None when no comment can go there (the line ends inside a multi-line
+    string or with a backslash continuation) or a bare ``# noqa`` already covers it."""
+    from kerasnanlint.diagnostics import Edit
+    from kerasnanlint.formats.source_lines import split_lines
+
+    lines = split_lines(source)
+    if not 0 < line <= len(lines):
+        return None
+    text = lines[line - 1]
+    comment: tuple[int, str] | None = None
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source, newline=None).readline):
+            if tok.start[0] > line:
+                break
+            if tok.type == tokenize.COMMENT and tok.start[0] == line:
+                comment = (tok.start[1], tok.string)
+            elif tok.start[0] <= line < tok.end[0] and tok.type not in (tokenize.NL, tokenize.NEWLINE):
+                return None  # a string (or f-string part) continues on the next line
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass  # unparsable file: fall back to the plain text of the line
+    if comment is not None:
+        m = _LINE.search(comment[1])
+        if m and not _FILE.search(comment[1]):
+            if not m.group("codes"):
+                return None
+            if code.upper() in _codes(m.group("codes")):
+                return None
+            at = comment[0] + m.end("codes") + 1
+            return Edit(line, at, line, at, f", {code}")
+    elif text.rstrip().endswith("\\"):
+        return None
+    end = len(text.rstrip())
+    return Edit(line, end + 1, line, len(text) + 1, f"  # noqa: {code}")

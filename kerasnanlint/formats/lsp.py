@@ -1,4 +1,8 @@
-"""LSP ``Diagnostic`` objects keyed by document URI: 0-based lines, UTF-16 columns."""
+"""LSP ``Diagnostic`` objects keyed by document URI: 0-based lines, UTF-16 columns.
+
+``to_lsp`` and ``lsp_range`` are shared with the Language Server (kerasnanlint/lsp.py), which may have
+negotiated another position encoding with its client.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,28 @@ from typing import Any
 
 from kerasnanlint.catalog import doc_uri
 from kerasnanlint.diagnostics import Diagnostic, Severity
-from kerasnanlint.formats.source_lines import lines_of, utf16_column
+from kerasnanlint.formats.source_lines import encoded_column, lines_of
 
 LSP_SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
+Lines = tuple[str, ...] | list[str]
 
 
-def to_lsp(d: Diagnostic, lines: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    def pos(line: int, col: int) -> dict[str, int]:
-        text = lines[line - 1] if 0 < line <= len(lines) else ""
-        return {"line": line - 1, "character": utf16_column(text, col - 1)}
+def lsp_position(lines: Lines, line: int, col: int, encoding: str = "utf-16") -> dict[str, int]:
+    """1-based line and 1-based code-point column -> an LSP position (0-based, in ``encoding`` code units)."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return {"line": max(line - 1, 0), "character": encoded_column(text, max(col - 1, 0), encoding)}
 
+
+def lsp_range(lines: Lines, line: int, col: int, end_line: int, end_col: int, encoding: str = "utf-16") -> dict:
+    return {
+        "start": lsp_position(lines, line, col, encoding),
+        "end": lsp_position(lines, end_line, end_col, encoding),
+    }
+
+
+def to_lsp(d: Diagnostic, lines: Lines, encoding: str = "utf-16") -> dict[str, Any]:
     out: dict[str, Any] = {
-        "range": {"start": pos(d.line, d.col), "end": pos(d.end_line, d.end_col)},
+        "range": lsp_range(lines, d.line, d.col, d.end_line, d.end_col, encoding),
         "severity": LSP_SEVERITY[d.severity],
         "code": d.rule,
         "codeDescription": {"href": doc_uri(d.rule)},
