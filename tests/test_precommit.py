@@ -1,0 +1,93 @@
+"""The real `pre-commit` runs our hook from a throw-away clone of this checkout (its working tree as it is now)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# What `pip install .` needs to build the hook's environment.
+HOOK_REPO_PATHS = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "kerasnanlint", "rules")
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+FLAGGED = "import keras\nimport numpy as np\n\n\ndef clean(y):\n    y[y == np.nan] = 0.0\n    return y\n"
+CLEAN = "import keras\nimport numpy as np\n\n\ndef clean(y):\n    y[np.isnan(y)] = 0.0\n    return y\n"
+
+
+def git(*args: str, cwd: Path, env: dict[str, str]) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True, timeout=120
+    ).stdout.strip()
+
+
+def snapshot_checkout(target: Path, env: dict[str, str]) -> str:
+    """Commit the checkout's current files (committed or not, minus ignored ones) into a new repo; its sha."""
+    listed = git("ls-files", "-co", "--exclude-standard", "--", *HOOK_REPO_PATHS, cwd=ROOT, env=env).splitlines()
+    target.mkdir()
+    for rel in listed:
+        src = ROOT / rel
+        if src.is_file():  # a tracked file deleted in the working tree is left out
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target / rel)
+    git("init", "-q", cwd=target, env=env)
+    git("add", "-A", cwd=target, env=env)
+    git("commit", "-q", "-m", "snapshot", cwd=target, env=env)
+    return git("rev-parse", "HEAD", cwd=target, env=env)
+
+
+def test_pre_commit_hook(tmp_path: Path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    hook_repo = tmp_path / "hook-repo"
+    sha = snapshot_checkout(hook_repo, env)
+
+    project = tmp_path / "project"
+    project.mkdir()
+    git("init", "-q", cwd=project, env=env)
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hook_repo.as_posix()}\n    rev: {sha}\n    hooks:\n      - id: kerasnanlint\n",
+        encoding="utf-8",
+    )
+    # pre-commit names vendored/bad.py explicitly: --force-exclude must still skip it.
+    (project / "pyproject.toml").write_text('[tool.kerasnanlint]\nextend-exclude = ["vendored"]\n', encoding="utf-8")
+    (project / "vendored").mkdir()
+    (project / "vendored" / "bad.py").write_text(FLAGGED, encoding="utf-8")
+    (project / "bad.py").write_text(FLAGGED, encoding="utf-8")
+    (project / "good.py").write_text(CLEAN, encoding="utf-8")
+    git("add", "-A", cwd=project, env=env)
+
+    def pre_commit() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    failed = pre_commit()
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "bad.py:6:7: KNL107 [warning]" in output
+    assert "vendored" not in output
+    assert "Traceback" not in output
+
+    (project / "bad.py").unlink()
+    git("add", "-A", cwd=project, env=env)
+    passed = pre_commit()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "kerasnanlint" in passed.stdout and "Passed" in passed.stdout
