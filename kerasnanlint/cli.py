@@ -22,7 +22,11 @@ class UsageError(Exception):
 
 
 def _codes(text: str) -> tuple[str, ...]:
-    return tuple(c.strip().upper() for c in text.split(",") if c.strip())
+    codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
+    for code in codes:
+        if not (code.startswith("KNL") and (code[3:].isdigit() or code == "KNL")):
+            raise argparse.ArgumentTypeError(f"{code!r} is not a rule code or prefix (like KNL3 or KNL301)")
+    return codes
 
 
 def add_lint_arguments(p: argparse.ArgumentParser) -> None:
@@ -166,13 +170,21 @@ def _cmd_lsp() -> int:
 
 
 def _settings(args: argparse.Namespace, anchor: Path):
-    from kerasnanlint.config import ConfigError, load_settings
+    from kerasnanlint.config import ConfigError, load_settings, validate_codes
     from kerasnanlint.diagnostics import Severity
+    from kerasnanlint.registry import all_rules
 
+    known = all_rules()
     try:
         settings = load_settings(anchor, args.config)
+        validate_codes(settings, known)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    for flag in ("select", "extend_select", "ignore"):
+        for code in getattr(args, flag) or ():
+            if not any(k.startswith(code) for k in known):
+                option = "--" + flag.replace("_", "-")
+                raise UsageError(f"{option}: {code!r} matches no rule (`kerasnanlint rules` lists them)")
     changes: dict[str, object] = {}
     if args.select is not None:
         changes["select"] = args.select
@@ -214,10 +226,15 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
         diagnostics, files = result.diagnostics, result.files_checked
 
     fixed = 0
+    out = sys.stdout
     if args.fix or args.diff or args.unsafe_fixes:
         from kerasnanlint.fix import apply_fixes_cli
 
         diagnostics, fixed = apply_fixes_cli(args, settings, diagnostics)
+        if args.diff:  # as in ruff, the diff is the output; exit 1 when there is one
+            return EXIT_FINDINGS if fixed and not args.exit_zero else EXIT_OK
+        if stdin and args.fix:
+            out = sys.stderr  # standard output carries the fixed source
 
     if confirm:
         from kerasnanlint.confirm import confirm_cli
@@ -226,11 +243,12 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
 
     from kerasnanlint.formats import renderer
 
-    sys.stdout.write(renderer(args.format)(diagnostics))
-    if args.statistics:
-        _print_statistics(diagnostics)
+    if args.statistics:  # instead of the findings, as ruff does: json/sarif output must stay parseable
+        _print_statistics(diagnostics, out, as_json=args.format != "text")
+    else:
+        out.write(renderer(args.format)(diagnostics))
     if args.format == "text" and not args.quiet:
-        _print_summary(diagnostics, files, fixed)
+        _print_summary(diagnostics, files, fixed, out)
     if args.exit_zero:
         return EXIT_OK
     if args.exit_non_zero_on_fix and fixed:
@@ -242,6 +260,7 @@ def _lint_stdin(args: argparse.Namespace, settings) -> list:
     from kerasnanlint.engine import lint_source
 
     data = sys.stdin.buffer.read()
+    args.stdin_data = data  # --fix / --diff rewrite this text
     name = args.stdin_filename or "-"
     if args.stdin_filename and settings.force_exclude and settings.is_excluded(name):
         return []
@@ -255,19 +274,26 @@ def _lint_stdin(args: argparse.Namespace, settings) -> list:
     return lint_source(data, name, settings)
 
 
-def _print_statistics(diagnostics: list) -> None:
+def _print_statistics(diagnostics: list, out=sys.stdout, *, as_json: bool = False) -> None:
     counts = Counter((d.rule, d.name, str(d.severity)) for d in diagnostics)
-    for (code, name, sev), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        print(f"{n:5d}  {code}  [{sev}]  {name}")
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if as_json:
+        import json
+
+        data = [{"code": c, "name": name, "severity": sev, "count": n} for (c, name, sev), n in rows]
+        print(json.dumps(data, indent=2), file=out)
+        return
+    for (code, name, sev), n in rows:
+        print(f"{n:5d}  {code}  [{sev}]  {name}", file=out)
 
 
-def _print_summary(diagnostics: list, files: int, fixed: int) -> None:
+def _print_summary(diagnostics: list, files: int, fixed: int, out=sys.stdout) -> None:
     if fixed:
-        print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.")
+        print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=out)
     if not diagnostics:
-        print(f"All checks passed! ({files} file{'s' if files != 1 else ''} checked)")
+        print(f"All checks passed! ({files} file{'s' if files != 1 else ''} checked)", file=out)
         return
     by_sev = Counter(str(d.severity) for d in diagnostics)
     parts = ", ".join(f"{by_sev[s]} {s}" for s in ("error", "warning", "info") if by_sev[s])
     n = len(diagnostics)
-    print(f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {files} file{'s' if files != 1 else ''}.")
+    print(f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {files} file{'s' if files != 1 else ''}.", file=out)

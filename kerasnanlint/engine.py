@@ -20,11 +20,15 @@ from kerasnanlint.suppressions import parse_suppressions
 
 @dataclass(frozen=True)
 class NodeEdit:
-    """Part of a fix before positions are known: replace ``node``'s text, or insert before/after it."""
+    """Part of a fix before positions are known: replace ``node``'s text, or insert before/after it.
+
+    ``"line_after"`` inserts at the start of the line after the node's last line (a new import after an
+    import statement keeps that statement's trailing comment where it was).
+    """
 
     node: cst.CSTNode
     content: str
-    where: str = "replace"  # "replace" | "before" | "after"
+    where: str = "replace"  # "replace" | "before" | "after" | "line_after"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class Context:
     facts: ModuleFacts
     settings: Settings
     reports: list[_Report] = field(default_factory=list)
+    # Node positions, filled in before fixers run (a fixer may need a line's indentation); None during checks.
+    positions: dict[cst.CSTNode, CodeRange] | None = None
 
     def report(
         self,
@@ -149,10 +155,10 @@ def lint_module(module: cst.Module, text: str, path: str, settings: Settings) ->
     ]
     if not reports:
         return []
+    positions = ctx.positions = _positions(module)
     for r in reports:
         if r.fix is None and r.rule.code in FIXERS:
             r.fix = FIXERS[r.rule.code](ctx, r.node, r.data or {})
-    positions = _positions(module)
     suppress = parse_suppressions(text)
     out: list[Diagnostic] = []
     seen: set[tuple[str, int, int, str]] = set()
@@ -201,6 +207,8 @@ def _resolve_fix(fix: PendingFix | None, positions: dict[cst.CSTNode, CodeRange]
             end = start
         elif e.where == "after":
             start = end
+        elif e.where == "line_after":
+            start = end = (rng.end.line + 1, 1)
         edits.append(Edit(*start, *end, e.content))
     return Fix(fix.title, fix.applicability, tuple(sorted(edits)))
 

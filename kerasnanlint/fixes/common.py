@@ -1,0 +1,363 @@
+"""Building blocks for fixers: keyword arguments, wrapping, parents, imports in the file's own style.
+
+Edits are NodeEdits (replace a node's text, or insert before/after it); the engine turns them into positions.
+A node's position excludes its own parentheses while ``code_for_node`` includes them, so replacements use
+``inner_code`` (the text inside the parentheses) and keep the user's parentheses where they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import libcst as cst
+
+from kerasnanlint.diagnostics import Applicability
+from kerasnanlint.engine import Context, NodeEdit, PendingFix
+from kerasnanlint.registry import fixer
+from kerasnanlint.semantics.names import canonical
+from kerasnanlint.semantics.values import arg
+
+SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
+Fixer = Callable[[Context, cst.CSTNode, dict[str, Any]], PendingFix | None]
+
+
+def register(code: str) -> Callable[[Fixer], Fixer]:
+    """``@fixer(code)`` that turns a fixer's crash into "no fix": a fix is a convenience, the finding is not.
+
+    Set KERASNANLINT_DEBUG=1 (the tests do) to let the exception through.
+    """
+
+    def wrap(func: Fixer) -> Fixer:
+        @functools.wraps(func)
+        def guarded(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
+            try:
+                return func(ctx, node, data)
+            except Exception:
+                if os.environ.get("KERASNANLINT_DEBUG"):
+                    raise
+                return None
+
+        fixer(code)(guarded)
+        return func
+
+    return wrap
+
+
+def pending(title: str, applicability: Applicability, *edits: NodeEdit | Sequence[NodeEdit]) -> PendingFix:
+    flat: list[NodeEdit] = []
+    for e in edits:
+        flat.extend([e] if isinstance(e, NodeEdit) else e)
+    return PendingFix(title, applicability, tuple(flat))
+
+
+# --- text of nodes ------------------------------------------------------------------------------------------
+
+
+def inner_code(ctx: Context, node: cst.CSTNode) -> str:
+    """A node's text without its own parentheses (what its position covers)."""
+    if getattr(node, "lpar", None):
+        node = node.with_changes(lpar=[], rpar=[])  # type: ignore[attr-defined]
+    return ctx.module.code_for_node(node)
+
+
+def arg_code(ctx: Context, expr: cst.BaseExpression) -> str:
+    """An expression's text to pass as one call argument: redundant parentheses dropped, needed ones kept."""
+    if isinstance(expr, cst.Tuple | cst.Yield | cst.GeneratorExp | cst.StarredElement):
+        return ctx.module.code_for_node(expr)
+    return inner_code(ctx, expr)
+
+
+_ATOMS = (
+    cst.Name,
+    cst.Attribute,
+    cst.Call,
+    cst.Subscript,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.SimpleString,
+    cst.ConcatenatedString,
+    cst.FormattedString,
+    cst.List,
+    cst.Tuple,
+    cst.Dict,
+    cst.Set,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+)
+
+
+def operand_code(ctx: Context, expr: cst.BaseExpression) -> str:
+    """An expression's text as an operand of a binary operator: parenthesized unless it is an atom."""
+    if isinstance(expr, _ATOMS) and not isinstance(expr, cst.Tuple):
+        return inner_code(ctx, expr)
+    return f"({inner_code(ctx, expr)})"
+
+
+def replace_expr(ctx: Context, node: cst.BaseExpression, content: str) -> NodeEdit:
+    """Replace an expression (inside its own parentheses, which stay)."""
+    return NodeEdit(node, content)
+
+
+# --- parents and lines ----------------------------------------------------------------------------------------
+
+
+class _Parents(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.stack:
+            self.parents[node] = self.stack[-1]
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+
+_PARENT_CACHE: dict[int, tuple[cst.Module, dict[cst.CSTNode, cst.CSTNode]]] = {}
+
+
+def parents(ctx: Context) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Child -> parent for the whole module, built once per module (only files with fixable findings)."""
+    hit = _PARENT_CACHE.get(id(ctx.module))
+    if hit is not None and hit[0] is ctx.module:
+        return hit[1]
+    visitor = _Parents()
+    ctx.module.visit(visitor)
+    _PARENT_CACHE.clear()  # one module at a time: keep memory flat over a large run
+    _PARENT_CACHE[id(ctx.module)] = (ctx.module, visitor.parents)
+    return visitor.parents
+
+
+def parent(ctx: Context, node: cst.CSTNode) -> cst.CSTNode | None:
+    return parents(ctx).get(node)
+
+
+def enclosing(ctx: Context, node: cst.CSTNode, kind: type | tuple[type, ...]) -> cst.CSTNode | None:
+    table = parents(ctx)
+    cur = table.get(node)
+    while cur is not None and not isinstance(cur, kind):
+        cur = table.get(cur)
+    return cur
+
+
+def start_line(ctx: Context, node: cst.CSTNode) -> int:
+    assert ctx.positions is not None, "fixers run after positions are known"
+    return ctx.positions[node].start.line
+
+
+def own_line_indent(ctx: Context, node: cst.CSTNode) -> str | None:
+    """The indentation of ``node``'s first line when nothing but whitespace precedes it there, else None."""
+    assert ctx.positions is not None
+    pos = ctx.positions[node].start
+    prefix = _source_line(ctx, pos.line)[: pos.column]
+    return prefix if prefix.strip() == "" else None
+
+
+def _source_line(ctx: Context, line: int) -> str:
+    from kerasnanlint.fix import _NEWLINE
+
+    lines = _NEWLINE.split(ctx.source)
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+# --- call arguments -------------------------------------------------------------------------------------------
+
+
+def set_keyword(ctx: Context, call: cst.Call, name: str, value: str) -> list[NodeEdit]:
+    """Edits that make ``call`` pass ``name=value``: replace the value when the keyword is there, else add it.
+
+    A call laid out one argument per line gets the new keyword on its own line, with the trailing comma style
+    of the call kept.
+    """
+    existing = arg(call, name)
+    if existing is not None:
+        return [NodeEdit(existing.value, value)]
+    if not call.args:
+        added = cst.Arg(cst.parse_expression(value), keyword=cst.Name(name))
+        return [NodeEdit(call, inner_code(ctx, call.with_changes(args=[added])))]
+    last = call.args[-1]
+    new = f"{name}={value}"
+    indent = own_line_indent(ctx, last) if _multiline(ctx, call) else None
+    if indent is not None:
+        return [NodeEdit(last, f",\n{indent}{new}", "after")]
+    return [NodeEdit(last, f", {new}", "after")]
+
+
+def _multiline(ctx: Context, call: cst.Call) -> bool:
+    assert ctx.positions is not None
+    rng = ctx.positions[call.args[-1]]
+    first = ctx.positions[call.args[0]]
+    func_end = ctx.positions[call.func].end.line
+    return rng.start.line != func_end and first.start.line != func_end
+
+
+def append_to_list(ctx: Context, lst: cst.List | cst.Tuple, item: str) -> list[NodeEdit]:
+    """Add ``item`` at the end of a list/tuple display."""
+    if not lst.elements:
+        if isinstance(lst, cst.Tuple):
+            return [NodeEdit(lst, f"({item},)")]
+        return [NodeEdit(lst, f"[{item}]")]
+    last = lst.elements[-1]
+    indent = None
+    assert ctx.positions is not None
+    if ctx.positions[last].start.line != ctx.positions[lst].start.line:
+        indent = own_line_indent(ctx, last)
+    if indent is not None:
+        return [NodeEdit(last.value, f",\n{indent}{item}", "after")]
+    return [NodeEdit(last.value, f", {item}", "after")]
+
+
+# --- names and imports ----------------------------------------------------------------------------------------
+
+
+def bound_locally(ctx: Context, name: str) -> bool:
+    """Is ``name`` assigned, a parameter, a function or a class anywhere in the file (so an import of that
+    name could be shadowed, or would shadow it)?"""
+    facts = ctx.facts
+    if name in facts.classes:
+        return True
+    for scope in facts.scopes:
+        if name == scope.name and isinstance(scope.node, cst.FunctionDef):
+            return True
+        if name in scope.params or name in scope.assignments or name in scope.rebound:
+            return True
+    return False
+
+
+def _alternatives(target: str) -> list[str]:
+    """Fully qualified spellings of a canonical name (keras.X is also tensorflow.keras.X)."""
+    out = [target]
+    if target == "keras" or target.startswith("keras."):
+        out.append("tensorflow." + target)
+    if target.startswith("keras_tuner."):
+        out.append("kerastuner." + target[len("keras_tuner.") :])
+    return out
+
+
+def find_spelling(ctx: Context, target: str) -> str | None:
+    """The shortest way this file can already write the canonical name ``target`` (via its imports)."""
+    best: str | None = None
+    for local, full in ctx.facts.imports.aliases.items():
+        for cand in _alternatives(target):
+            if cand == full:
+                spelling = local
+            elif cand.startswith(full + "."):
+                spelling = local + cand[len(full) :]
+            else:
+                continue
+            if ctx.facts.imports.resolve_dotted(spelling) != canonical(target):
+                continue
+            if _shadowed(ctx, local):
+                continue
+            if best is None or (spelling.count("."), len(spelling)) < (best.count("."), len(best)):
+                best = spelling
+    return best
+
+
+def _shadowed(ctx: Context, local: str) -> bool:
+    facts = ctx.facts
+    for scope in facts.scopes:
+        if local in scope.params or local in scope.assignments or local in scope.rebound:
+            return True
+    return local in facts.classes or any(s.name == local and isinstance(s.node, cst.FunctionDef) for s in facts.scopes)
+
+
+def _uses_tf_keras(ctx: Context) -> bool:
+    """Does the file reach Keras through TensorFlow (``from tensorflow import keras``, ``tf.keras...``)?"""
+    fulls = list(ctx.facts.imports.aliases.values())
+    via_keras = any(f == "keras" or f.startswith("keras.") for f in fulls)
+    via_tf = any(f.startswith("tensorflow.keras") for f in fulls)
+    return via_tf and not via_keras
+
+
+def _import_for(ctx: Context, root: str) -> tuple[str, str] | None:
+    """(statement, local name) that binds the package ``root`` in this file's style."""
+    if root == "keras":
+        if _uses_tf_keras(ctx):
+            return "from tensorflow import keras", "keras"
+        return "import keras", "keras"
+    if root == "keras_tuner":
+        for local in ("kt", "keras_tuner"):
+            if not _shadowed(ctx, local) and local not in ctx.facts.imports.aliases:
+                return ("import keras_tuner as kt", "kt") if local == "kt" else ("import keras_tuner", local)
+        return None
+    if root == "numpy":
+        for local in ("np", "numpy"):
+            if not _shadowed(ctx, local) and local not in ctx.facts.imports.aliases:
+                return ("import numpy as np", "np") if local == "np" else ("import numpy", local)
+        return None
+    if root == "tensorflow":
+        for local in ("tf", "tensorflow"):
+            if not _shadowed(ctx, local) and local not in ctx.facts.imports.aliases:
+                return ("import tensorflow as tf", "tf") if local == "tf" else ("import tensorflow", local)
+        return None
+    return None
+
+
+def ensure_name(ctx: Context, target: str, used_at: cst.CSTNode) -> tuple[str, list[NodeEdit]] | None:
+    """How to write the canonical ``target`` (e.g. ``keras.callbacks.TerminateOnNaN``) at ``used_at``, and the
+    import edit that makes it available when the file has none. None when no import can be added safely."""
+    spelling = find_spelling(ctx, target)
+    if spelling is not None:
+        return spelling, []
+    root, _, rest = target.partition(".")
+    found = _import_for(ctx, root)
+    if found is None:
+        return None
+    statement, local = found
+    if _shadowed(ctx, local) or (
+        local in ctx.facts.imports.aliases and canonical(ctx.facts.imports.aliases[local]) != root
+    ):
+        return None
+    return (f"{local}.{rest}" if rest else local), [import_edit(ctx, statement, used_at)]
+
+
+def import_edit(ctx: Context, statement: str, used_at: cst.CSTNode) -> NodeEdit:
+    """Insert ``statement`` on its own line after the last top-level import that precedes ``used_at``
+    (after imports that set environment variables first, never after the use); at the top otherwise."""
+    use_line = start_line(ctx, used_at)
+    body = ctx.module.body
+    last_import: cst.SimpleStatementLine | None = None
+    for stmt in body:
+        if start_line(ctx, stmt) >= use_line:
+            break
+        if isinstance(stmt, cst.SimpleStatementLine) and any(
+            isinstance(s, cst.Import | cst.ImportFrom) for s in stmt.body
+        ):
+            last_import = stmt
+    if last_import is not None:
+        return NodeEdit(last_import, f"{statement}\n", "line_after")
+    # No import before the use: after the docstring and __future__ imports, before the first statement.
+    for stmt in body:
+        if _is_docstring(stmt) or _is_future(stmt):
+            continue
+        return NodeEdit(stmt, f"{statement}\n", "before")
+    return NodeEdit(body[-1], f"{statement}\n", "line_after")
+
+
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+def _is_future(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.ImportFrom)
+        and isinstance(stmt.body[0].module, cst.Name)
+        and stmt.body[0].module.value == "__future__"
+    )
