@@ -1,0 +1,106 @@
+"""The fast walk in semantics/module.py must collect exactly what a plain ``CSTVisitor`` walk collects."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from kerasnanlint.semantics import module as facts_module
+from kerasnanlint.semantics.module import _Collector, descendants, walk
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TRICKY = """
+import keras
+from keras import layers as L
+@deco(f(1))
+def g(a, b=h(2), /, c: k(3) = 4, *args, d=m(5), **kw) -> n(6):
+    x = [p(i) for i in q(7) if r(i) == s(8)]
+    y = {t(k): u(v) for k, v in w()}
+    z = (aa() if bb() else cc())
+    with dd() as (e1, e2), ff() as gg:
+        pass
+    try:
+        hh()
+    except ii(jj()) as err:
+        kk()
+    finally:
+        ll()
+    lam = lambda o=mm(): nn(o) != oo()
+    f"{pp(1):{qq()}}"
+    match rr():
+        case [ss, *tt] if uu(ss):
+            vv()
+    return ww(*args, key=xx(), **kw)
+class C(keras.Model, metaclass=yy(zz())):
+    @property
+    def m(self):
+        a, b = 1, 2
+        a += 1
+        if (n := self.f()) > 2:
+            return a < b
+"""
+
+
+def _corpus() -> list[tuple[str, str]]:
+    out = [("tricky", TRICKY)]
+    for folder in ("examples", "rules", "tests/data"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            out.append((str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")))
+    return out
+
+
+def _snapshot(value: object, seen: dict[int, int]) -> object:
+    """A comparable picture of collected facts: nodes by identity, containers and dataclasses by content."""
+    if isinstance(value, cst.CSTNode):
+        return ("node", id(value))
+    if isinstance(value, dict):
+        return {k: _snapshot(v, seen) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_snapshot(v, seen) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(map(repr, value))
+    if dataclasses.is_dataclass(value) or hasattr(value, "__dict__"):
+        if id(value) in seen:
+            return ("ref", seen[id(value)])
+        seen[id(value)] = len(seen)
+        items = (
+            vars(value)
+            if not dataclasses.is_dataclass(value)
+            else {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        )
+        return (type(value).__name__, {k: _snapshot(v, seen) for k, v in items.items()})
+    return value
+
+
+@pytest.mark.parametrize(("name", "source"), _corpus(), ids=lambda x: x if len(x) < 60 else "src")
+def test_fast_walk_matches_cst_visitor(name: str, source: str) -> None:
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        pytest.skip("not parsable")
+    reference = _Collector(module)
+    module.visit(reference)
+    fast = _Collector(module)
+    walk(module, fast)
+    assert _snapshot(vars(fast), {}) == _snapshot(vars(reference), {})
+
+
+def test_descendants_in_source_order() -> None:
+    module = cst.parse_module(TRICKY)
+    calls = [n for n in descendants(module, cst.Call)]
+
+    class Calls(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: list[cst.Call] = []
+
+        def visit_Call(self, node: cst.Call) -> None:
+            self.found.append(node)
+
+    ref = Calls()
+    module.visit(ref)
+    assert [id(c) for c in calls] == [id(c) for c in ref.found]
+    assert facts_module.collect(module).calls  # collect() goes through the fast walk
