@@ -128,11 +128,14 @@ def _key(d: Diagnostic) -> tuple[Any, ...]:
 def _lint(text: str, path: str, settings: Settings) -> list[Diagnostic] | str:
     """Findings of ``text``, or why it does not parse."""
     from kerasnanlint.engine import SourceError, lint_module, parse
+    from kerasnanlint.files import mentions_keras
 
     try:
         module = parse(text)
     except SourceError as err:
         return f"does not parse ({err.message}, line {err.line})"
+    if not mentions_keras(text.encode("utf-8", "surrogatepass")):  # the same prefilter as a plain lint
+        return []
     return lint_module(module, text, path, settings)
 
 

@@ -182,8 +182,8 @@ def set_keyword(ctx: Context, call: cst.Call, name: str, value: str) -> list[Nod
     if existing is not None:
         return [NodeEdit(existing.value, value)]
     if not call.args:
-        added = cst.Arg(cst.parse_expression(value), keyword=cst.Name(name))
-        return [NodeEdit(call, inner_code(ctx, call.with_changes(args=[added])))]
+        added = cst.ensure_type(cst.parse_expression(f"f({name}={value})"), cst.Call).args
+        return [NodeEdit(call, inner_code(ctx, call.with_changes(args=added)))]
     last = call.args[-1]
     new = f"{name}={value}"
     indent = own_line_indent(ctx, last) if _multiline(ctx, call) else None

@@ -1,0 +1,423 @@
+"""--fix / --unsafe-fixes / --diff: exact rewrites per rule, idempotence, and the file-handling guarantees."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from kerasnanlint.config import Settings
+from kerasnanlint.diagnostics import Applicability
+from kerasnanlint.engine import lint_source
+from kerasnanlint.fix import apply_fixes, fix_bytes, fix_paths, fix_text, unified_diff, write_atomic
+from kerasnanlint.registry import FIXERS, load_checks
+from tests.helpers import RULES, run_cli
+
+load_checks()
+FIXED_CODES = sorted(p.parent.name for p in RULES.glob("KNL*/flagged.fixed.py"))
+
+
+@pytest.fixture(autouse=True)
+def _fixers_raise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KERASNANLINT_DEBUG", "1")  # a crashing fixer fails the test instead of going quiet
+
+
+def _fix(text: str, path: str = "example.py", *, unsafe: bool = True):
+    return fix_text(text, path, Settings(), unsafe=unsafe)
+
+
+# --- the catalogue: every rule with a fix --------------------------------------------------------------------
+
+
+def test_every_fixer_has_an_expected_rewrite() -> None:
+    assert sorted(FIXERS) == FIXED_CODES
+
+
+@pytest.mark.parametrize("code", FIXED_CODES)
+def test_flagged_example_is_rewritten_exactly(code: str) -> None:
+    flagged = RULES / code / "flagged.py"
+    want = (RULES / code / "flagged.fixed.py").read_text(encoding="utf-8")
+    result = _fix(flagged.read_text(encoding="utf-8"), str(flagged))
+    assert result.dropped == []
+    assert result.fixed > 0
+    assert result.text == want
+
+
+@pytest.mark.parametrize("code", FIXED_CODES)
+def test_fix_is_idempotent_and_removes_the_finding(code: str) -> None:
+    fixed = RULES / code / "flagged.fixed.py"
+    text = fixed.read_text(encoding="utf-8")
+    again = _fix(text, str(fixed))
+    assert again.fixed == 0 and again.text == text
+    left = [d for d in lint_source(text, str(fixed), Settings()) if d.rule == code]
+    # What remains of this rule had no fix to offer (e.g. an ambiguous metric name).
+    assert all(d.fix is None for d in left), [f"{d.line}: {d.message}" for d in left]
+
+
+@pytest.mark.parametrize("code", FIXED_CODES)
+def test_safe_mode_applies_only_safe_fixes(code: str) -> None:
+    flagged = RULES / code / "flagged.py"
+    result = _fix(flagged.read_text(encoding="utf-8"), str(flagged), unsafe=False)
+    assert not any(d.fix and d.fix.applicability == Applicability.SAFE for d in result.remaining)
+    unsafe_before = [d for d in lint_source(flagged.read_bytes(), str(flagged), Settings()) if d.fix]
+    if all(d.fix.applicability == Applicability.UNSAFE for d in unsafe_before if d.fix):
+        assert result.fixed == 0 and not result.changed
+
+
+@pytest.mark.parametrize("code", FIXED_CODES)
+def test_clean_example_is_untouched(code: str) -> None:
+    clean = RULES / code / "clean.py"
+    text = clean.read_text(encoding="utf-8")
+    assert _fix(text, str(clean)).text == text
+
+
+# --- KNL107 details --------------------------------------------------------------------------------------------
+
+HEADER = "import keras\nimport numpy as np\n\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("m = x == np.nan\n", "m = np.isnan(x)\n"),
+        ("m = x != np.nan\n", "m = ~np.isnan(x)\n"),
+        ("m = np.nan != (a + b)\n", "m = ~np.isnan(a + b)\n"),
+        ("if x != np.nan and y:\n    pass\n", "if not np.isnan(x) and y:\n    pass\n"),
+        ("ok = (x == np.nan)\n", "ok = (np.isnan(x))\n"),
+        ("t = [v for v in xs if v != np.nan]\n", "t = [v for v in xs if not np.isnan(v)]\n"),
+    ],
+)
+def test_nan_equality_rewrites(before: str, after: str) -> None:
+    assert _fix(HEADER + before).text == HEADER + after
+
+
+def test_nan_equality_adds_numpy_import_after_the_imports() -> None:
+    src = '"""Doc."""\nimport math  # std\nimport keras\n\n\ndef f(x):\n    return x == math.nan\n'
+    want = '"""Doc."""\nimport math  # std\nimport keras\nimport numpy as np\n\n\ndef f(x):\n    return np.isnan(x)\n'
+    assert _fix(src).text == want
+
+
+def test_nan_equality_keeps_tnp() -> None:
+    src = "import tensorflow.experimental.numpy as tnp\n\nm = t == tnp.nan\n"
+    assert _fix(src).text == "import tensorflow.experimental.numpy as tnp\n\nm = tnp.isnan(t)\n"
+
+
+def test_chained_comparison_gets_no_fix() -> None:
+    src = HEADER + "m = a < x == np.nan\n"
+    [d] = lint_source(src, "x.py", Settings())
+    assert d.fix is None
+
+
+# --- helpers: keywords, lists, imports in the file's style --------------------------------------------------
+
+
+def _ctx(src: str):
+    import libcst as cst
+
+    from kerasnanlint.engine import Context, _positions
+    from kerasnanlint.semantics.module import collect
+
+    module = cst.parse_module(src)
+    ctx = Context("x.py", src, module, collect(module), Settings())
+    ctx.positions = _positions(module)
+    return ctx
+
+
+def _apply(ctx, edits) -> str:
+    from kerasnanlint.engine import PendingFix, _resolve_fix
+
+    fix = _resolve_fix(PendingFix("t", Applicability.SAFE, tuple(edits)), ctx.positions)
+    return apply_fixes(ctx.source, [fix])
+
+
+@pytest.mark.parametrize(
+    ("src", "want"),
+    [
+        ("f()\n", "f(overwrite=True)\n"),
+        ("f(a)\n", "f(a, overwrite=True)\n"),
+        ("f(a, b,)\n", "f(a, b, overwrite=True,)\n"),
+        ("f(a, overwrite=False)\n", "f(a, overwrite=True)\n"),
+        ("f(\n    a,\n    b,\n)\n", "f(\n    a,\n    b,\n    overwrite=True,\n)\n"),
+        (
+            "def g():\n    f(\n        a,\n        b\n    )\n",
+            "def g():\n    f(\n        a,\n        b,\n        overwrite=True\n    )\n",
+        ),
+        ("f(a,\n  b)\n", "f(a,\n  b, overwrite=True)\n"),
+    ],
+)
+def test_set_keyword(src: str, want: str) -> None:
+    import libcst as cst
+
+    from kerasnanlint.fixes.common import set_keyword
+
+    ctx = _ctx(src)
+    call = next(c.node for c in ctx.facts.calls if c.dotted == "f")
+    assert isinstance(call, cst.Call)
+    assert _apply(ctx, set_keyword(ctx, call, "overwrite", "True")) == want
+
+
+@pytest.mark.parametrize(
+    ("imports", "spelling", "added"),
+    [
+        ("import keras\n", "keras.callbacks.TerminateOnNaN", None),
+        ("import tensorflow as tf\n", "tf.keras.callbacks.TerminateOnNaN", None),
+        ("from tensorflow import keras\n", "keras.callbacks.TerminateOnNaN", None),
+        ("from keras import callbacks as cb\n", "cb.TerminateOnNaN", None),
+        ("from keras.callbacks import TerminateOnNaN\n", "TerminateOnNaN", None),
+        (
+            "from tensorflow.keras.layers import Dense\n",
+            "keras.callbacks.TerminateOnNaN",
+            "from tensorflow import keras",
+        ),
+        ("from keras.layers import Dense\n", "keras.callbacks.TerminateOnNaN", "import keras"),
+    ],
+)
+def test_ensure_name_follows_the_file_style(imports: str, spelling: str, added: str | None) -> None:
+    from kerasnanlint.fixes.common import ensure_name
+
+    ctx = _ctx(imports + "\nx = 1\n")
+    use = ctx.module.body[-1]
+    got, edits = ensure_name(ctx, "keras.callbacks.TerminateOnNaN", use)
+    assert got == spelling
+    assert [e.content.strip() for e in edits] == ([added] if added else [])
+
+
+def test_ensure_name_keras_tuner_alias() -> None:
+    from kerasnanlint.fixes.common import ensure_name
+
+    ctx = _ctx("import keras\nfrom keras_tuner import RandomSearch\n\nx = 1\n")
+    got, [edit] = ensure_name(ctx, "keras_tuner.Objective", ctx.module.body[-1])
+    assert (got, edit.content) == ("kt.Objective", "import keras_tuner as kt\n")
+    ctx = _ctx("import kerastuner as kt\n\nx = 1\n")
+    assert ensure_name(ctx, "keras_tuner.Objective", ctx.module.body[-1]) == ("kt.Objective", [])
+
+
+def test_ensure_name_skips_a_shadowed_alias() -> None:
+    from kerasnanlint.fixes.common import ensure_name
+
+    ctx = _ctx("import keras\nfrom keras import callbacks\n\ncallbacks = []\n")
+    assert ensure_name(ctx, "keras.callbacks.TerminateOnNaN", ctx.module.body[-1]) == (
+        "keras.callbacks.TerminateOnNaN",
+        [],
+    )
+
+
+def test_import_goes_after_environment_setup_but_before_the_use() -> None:
+    from kerasnanlint.fixes.common import ensure_name
+
+    src = 'import os\nos.environ["KERAS_BACKEND"] = "jax"\nimport keras\n\nm = x == math.nan\nimport math\n'
+    ctx = _ctx(src)
+    use = ctx.module.body[3]
+    _, edits = ensure_name(ctx, "numpy.isnan", use)
+    out = _apply(ctx, edits)
+    assert out.startswith('import os\nos.environ["KERAS_BACKEND"] = "jax"\nimport keras\nimport numpy as np\n\nm =')
+
+
+# --- rounds, dropped fixes --------------------------------------------------------------------------------------
+
+
+def _patch_fixer(monkeypatch: pytest.MonkeyPatch, content: str) -> None:
+    from kerasnanlint.fixes.common import SAFE, pending
+
+    def broken(ctx, node, data):
+        from kerasnanlint.engine import NodeEdit
+
+        return pending("broken", SAFE, NodeEdit(node, content))
+
+    monkeypatch.setitem(FIXERS, "KNL107", broken)
+
+
+def test_a_fix_that_does_not_parse_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    _patch_fixer(monkeypatch, "np.isnan(")
+    src = HEADER + "m = x == np.nan\n"
+    result = _fix(src)
+    assert result.text == src and result.fixed == 0
+    assert len(result.dropped) == 1 and "does not parse" in result.dropped[0]
+    assert [d.rule for d in result.remaining] == ["KNL107"]
+
+
+def test_a_fix_that_keeps_its_finding_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    _patch_fixer(monkeypatch, "x == np.nan  ")
+    src = HEADER + "m = x == np.nan\n"
+    result = _fix(src)
+    assert result.text == src and "leaves or introduces KNL107" in result.dropped[0]
+
+
+def test_one_bad_fix_does_not_block_the_good_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    good = FIXERS["KNL107"]
+
+    def sometimes(ctx, node, data):
+        if "bad" in ctx.code(node):
+            from kerasnanlint.engine import NodeEdit
+            from kerasnanlint.fixes.common import SAFE, pending
+
+            return pending("broken", SAFE, NodeEdit(node, "bad ==="))
+        return good(ctx, node, data)
+
+    monkeypatch.setitem(FIXERS, "KNL107", sometimes)
+    src = HEADER + "a = x == np.nan\nb = bad == np.nan\nc = y == np.nan\n"
+    result = _fix(src)
+    assert result.text == HEADER + "a = np.isnan(x)\nb = bad == np.nan\nc = np.isnan(y)\n"
+    assert result.fixed == 2 and len(result.dropped) == 1
+
+
+def test_overlapping_fixes_converge_over_rounds() -> None:
+    # Both findings need `import numpy as np` at the same place: one round each.
+    src = "import keras\nimport math\n\na = x == math.nan\nb = y == math.nan\n"
+    result = _fix(src)
+    assert result.text == "import keras\nimport math\nimport numpy as np\n\na = np.isnan(x)\nb = np.isnan(y)\n"
+    assert result.fixed == 2 and result.converged
+
+
+def test_unparsable_file_is_left_alone() -> None:
+    src = "import keras\nx == (\n"
+    result = _fix(src)
+    assert not result.changed and [d.rule for d in result.remaining] == ["KNL000"]
+
+
+# --- bytes and files: encoding, newlines, permissions, races ----------------------------------------------------
+
+
+def test_crlf_bom_and_coding_cookie_are_kept() -> None:
+    src = HEADER + "m = x == np.nan\n"
+    crlf = src.replace("\n", "\r\n").encode()
+    _, out = fix_bytes(crlf, "x.py", Settings(), unsafe=False)
+    assert out == (HEADER + "m = np.isnan(x)\n").replace("\n", "\r\n").encode()
+    bom = b"\xef\xbb\xbf" + src.encode()
+    _, out = fix_bytes(bom, "x.py", Settings(), unsafe=False)
+    assert out.startswith(b"\xef\xbb\xbf") and b"np.isnan(x)" in out
+    latin = ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + src).encode("latin-1")
+    _, out = fix_bytes(latin, "x.py", Settings(), unsafe=False)
+    assert out.decode("latin-1").endswith("m = np.isnan(x)\n") and b"caf\xe9" in out
+
+
+def test_crlf_newlines_inside_added_lines() -> None:
+    src = "import keras\r\nimport math\r\n\r\na = x == math.nan\r\n"
+    _, out = fix_bytes(src.encode(), "x.py", Settings(), unsafe=False)
+    assert out == b"import keras\r\nimport math\r\nimport numpy as np\r\n\r\na = np.isnan(x)\r\n"
+
+
+def test_write_keeps_permissions_and_refuses_a_changed_file(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    f.write_bytes(b"old")
+    f.chmod(0o754)
+    assert write_atomic(f, b"new", b"old")
+    assert f.read_bytes() == b"new" and stat.S_IMODE(f.stat().st_mode) == 0o754
+    assert not write_atomic(f, b"newer", b"old")  # someone changed it since we read "old"
+    assert f.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.py"]  # no temporary file left behind
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+def test_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.py"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.py"
+    link.symlink_to(real)
+    assert write_atomic(link, b"new", b"old")
+    assert link.is_symlink() and real.read_bytes() == b"new"
+
+
+def test_fix_paths_leaves_a_file_changed_during_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "m.py"
+    f.write_text(HEADER + "m = x == np.nan\n")
+    diags = lint_source(f.read_bytes(), str(f), Settings())
+    import kerasnanlint.fix as fixmod
+
+    real = fixmod.fix_bytes
+
+    def racing(data, path, settings, *, unsafe):
+        out = real(data, path, settings, unsafe=unsafe)
+        f.write_text(HEADER + "m = 1  # edited meanwhile\n")
+        return out
+
+    monkeypatch.setattr(fixmod, "fix_bytes", racing)
+    run = fix_paths(diags, Settings(), unsafe=False)
+    assert "changed on disk" in run.messages[0]
+    assert f.read_text().endswith("edited meanwhile\n") and run.fixed == 0
+
+
+def test_unified_diff_marks_a_missing_final_newline() -> None:
+    out = unified_diff("m.py", "a\nb", "a\nc")
+    assert out.startswith("--- m.py\n+++ m.py\n") and "\\ No newline at end of file" in out
+
+
+# --- the command line ---------------------------------------------------------------------------------------------
+
+
+def _project(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.kerasnanlint]\n")
+    f = tmp_path / "m.py"
+    f.write_text(text)
+    return f
+
+
+def test_cli_fix_writes_and_reports(tmp_path: Path) -> None:
+    f = _project(tmp_path, HEADER + "m = x == np.nan\n")
+    r = run_cli("--no-cache", "--fix", str(f), cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f.read_text() == HEADER + "m = np.isnan(x)\n"
+    assert "Fixed 1 finding." in r.stdout
+    r = run_cli("--no-cache", "--fix", str(f), cwd=tmp_path)  # idempotent
+    assert r.returncode == 0 and "Fixed" not in r.stdout
+
+
+def test_cli_exit_non_zero_on_fix(tmp_path: Path) -> None:
+    f = _project(tmp_path, HEADER + "m = x == np.nan\n")
+    r = run_cli("--no-cache", "--fix", "--exit-non-zero-on-fix", str(f), cwd=tmp_path)
+    assert r.returncode == 1 and "np.isnan(x)" in f.read_text()
+
+
+def test_cli_diff_writes_nothing(tmp_path: Path) -> None:
+    src = HEADER + "m = x == np.nan\n"
+    f = _project(tmp_path, src)
+    mtime = f.stat().st_mtime_ns
+    r = run_cli("--no-cache", "--diff", "m.py", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stdout.startswith("--- m.py\n+++ m.py\n") and "+m = np.isnan(x)" in r.stdout
+    assert "Would fix 1 finding." in r.stderr
+    assert f.read_text() == src and f.stat().st_mtime_ns == mtime
+    f.write_text(HEADER + "m = 1\n")
+    r = run_cli("--no-cache", "--diff", "m.py", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout == ""
+
+
+def test_cli_unsafe_fixes_alone_applies_nothing(tmp_path: Path) -> None:
+    src = HEADER + "m = x == np.nan\n"
+    f = _project(tmp_path, src)
+    r = run_cli("--no-cache", "--unsafe-fixes", str(f), cwd=tmp_path)
+    assert r.returncode == 1 and f.read_text() == src
+
+
+def test_cli_stdin_fix_prints_the_fixed_source(tmp_path: Path) -> None:
+    r = run_cli("--fix", "-", "--stdin-filename", "m.py", cwd=tmp_path, stdin=(HEADER + "m = x == np.nan\n").encode())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == HEADER + "m = np.isnan(x)\n"
+    assert "Fixed 1 finding." in r.stderr
+
+
+def test_cli_json_after_fix_lists_what_remains(tmp_path: Path) -> None:
+    import json
+
+    f = _project(tmp_path, HEADER + "m = x == np.nan\nn = a < b == np.nan\n")
+    r = run_cli("--no-cache", "--fix", "--format", "json", str(f), cwd=tmp_path)
+    left = json.loads(r.stdout)
+    assert [(d["code"], d["location"]["row"], d["fix"]) for d in left] == [("KNL107", 5, None)]
+    assert r.returncode == 1
+
+
+def test_files_without_findings_are_not_touched(tmp_path: Path) -> None:
+    f = _project(tmp_path, HEADER + "m = np.isnan(x)\n")
+    before = (f.read_bytes(), f.stat().st_mtime_ns)
+    r = run_cli("--no-cache", "--fix", "--unsafe-fixes", str(f), cwd=tmp_path)
+    assert r.returncode == 0 and (f.read_bytes(), f.stat().st_mtime_ns) == before
+
+
+def test_fixed_file_mode_is_kept_via_cli(tmp_path: Path) -> None:
+    f = _project(tmp_path, HEADER + "m = x == np.nan\n")
+    os.chmod(f, 0o640)
+    run_cli("--no-cache", "--fix", str(f), cwd=tmp_path)
+    assert stat.S_IMODE(f.stat().st_mode) == 0o640 and "np.isnan" in f.read_text()
