@@ -1,3 +1,307 @@
-"""Hyperparameter-range rules (KNL4xx)."""
+"""Hyperparameter-range rules (KNL4xx).
+
+They read the hp declarations and where their values flow (semantics/tuners.py). Only literal ranges are
+judged: a bound computed at run time keeps the rules silent.
+"""
 
 from __future__ import annotations
+
+import libcst as cst
+
+from kerasnanlint.diagnostics import Severity
+from kerasnanlint.engine import Context
+from kerasnanlint.registry import check, define_rule
+from kerasnanlint.semantics.tuners import (
+    ABSENT,
+    ADAPTIVE,
+    SGD_FAMILY,
+    UNKNOWN,
+    HpDecl,
+    dropout_layer,
+    is_lr_argument,
+    literal,
+    named_like_lr,
+    optimizer_of,
+    tuner_facts,
+)
+from kerasnanlint.semantics.values import arg_value, follow
+
+KNL401 = define_rule(
+    "KNL401",
+    "linear-wide-learning-rate",
+    Severity.WARNING,
+    "A learning rate sampled linearly across a decade or more: nearly every trial draws from the top decade",
+)
+KNL402 = define_rule(
+    "KNL402",
+    "learning-rate-too-high",
+    Severity.WARNING,
+    "A learning rate (range maximum, choice or literal) above what the optimizer tolerates without diverging",
+)
+KNL403 = define_rule(
+    "KNL403",
+    "invalid-hp-range",
+    Severity.ERROR,
+    "A hyperparameter declaration KerasTuner rejects at run time",
+)
+KNL404 = define_rule(
+    "KNL404",
+    "dropout-rate-range",
+    Severity.WARNING,
+    "A Dropout rate (range, choice or literal) that reaches 1.0",
+)
+KNL405 = define_rule(
+    "KNL405",
+    "hp-redeclared",
+    Severity.WARNING,
+    "The same hyperparameter name declared twice with different ranges: KerasTuner keeps the first silently",
+)
+
+
+def _num(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _sampling(decl: HpDecl) -> str | None:
+    """ "linear" / "log" / "reverse_log" / other text as given; None when not a literal."""
+    v = decl.value("sampling")
+    if v is ABSENT or v is None:
+        return "linear"
+    return v.lower() if isinstance(v, str) else None
+
+
+def _top(decl: HpDecl) -> float | None:
+    """The largest value a declaration can produce."""
+    if decl.kind in ("Float", "Int"):
+        return _num(decl.value("max_value"))
+    if decl.kind == "Choice":
+        values = decl.value("values")
+        if isinstance(values, list) and values:
+            nums = [_num(v) for v in values]
+            if all(n is not None for n in nums):
+                return max(n for n in nums if n is not None)
+        return None
+    if decl.kind == "Fixed":
+        return _num(decl.value("value"))
+    return None
+
+
+def _is_lr(decl: HpDecl) -> bool:
+    return any(is_lr_argument(site, key) for site, key in decl.targets) or named_like_lr(decl.name)
+
+
+@check(KNL401)
+def linear_wide_learning_rate(ctx: Context) -> None:
+    ratio_limit = ctx.settings.threshold("lr-decade-ratio")
+    for decl in tuner_facts(ctx.facts).hp_decls:
+        if decl.kind != "Float" or not _is_lr(decl) or _sampling(decl) != "linear":
+            continue
+        lo, hi = _num(decl.value("min_value")), _num(decl.value("max_value"))
+        if lo is None or hi is None or hi <= 0 or lo < 0 or lo >= hi:
+            continue
+        label = f'"{decl.name}"' if decl.name else "learning rate"
+        if lo == 0:
+            ctx.report(
+                decl.node,
+                KNL401,
+                f"learning rate {label} is sampled linearly from 0 to {_fmt(hi)}: 90% of trials draw above"
+                f" {_fmt(hi / 10)} and the small rates are barely tried; use a positive min_value and"
+                ' sampling="log"',
+            )
+            continue
+        if hi / lo < ratio_limit:
+            continue
+        top_decade = (hi - hi / 10) / (hi - lo)
+        ctx.report(
+            decl.node,
+            KNL401,
+            f"learning rate {label} is sampled linearly over {_fmt(lo)}..{_fmt(hi)} ({_fmt(hi / lo)}x):"
+            f" {top_decade:.0%} of trials draw above {_fmt(hi / 10)} and the small rates are barely tried;"
+            ' add sampling="log"',
+        )
+
+
+def _ceiling(ctx: Context, optimizer: str) -> float | None:
+    if optimizer in SGD_FAMILY:
+        return ctx.settings.threshold("lr-ceiling-sgd")
+    if optimizer in ADAPTIVE:
+        return ctx.settings.threshold("lr-ceiling-adaptive")
+    return None  # Adadelta / Adafactor: a rate of 1.0 is their normal setting
+
+
+def _too_high_message(value: float, optimizer: str, ceiling: float, what: str) -> str:
+    family = "SGD-family" if optimizer in SGD_FAMILY else "adaptive"
+    return (
+        f"{what} {_fmt(value)} with {optimizer}, above the {_fmt(ceiling)} accepted for {family} optimizers:"
+        " a step that large makes the weights blow up to inf/NaN (measured: SGD at lr 1 turns a regression NaN"
+        " within one epoch); lower it"
+    )
+
+
+@check(KNL402)
+def learning_rate_too_high(ctx: Context) -> None:
+    facts = tuner_facts(ctx.facts)
+    decl_nodes = {id(d.node) for d in facts.hp_decls}
+    for decl in facts.hp_decls:
+        top = _top(decl)
+        if top is None:
+            continue
+        worst: tuple[float, str, float] | None = None
+        for site, key in decl.targets:
+            opt = optimizer_of(site.qualname)
+            if opt is None or not is_lr_argument(site, key):
+                continue
+            ceiling = _ceiling(ctx, opt)
+            if ceiling is not None and top > ceiling and (worst is None or ceiling < worst[2]):
+                worst = (top, opt, ceiling)
+        if worst is not None:
+            what = f'learning rate "{decl.name}" can reach' if decl.name else "the learning rate can reach"
+            ctx.report(decl.node, KNL402, _too_high_message(worst[0], worst[1], worst[2], what))
+    for site in ctx.facts.calls:
+        opt = optimizer_of(site.qualname)
+        if opt is None:
+            continue
+        ceiling = _ceiling(ctx, opt)
+        given = arg_value(site.node, "learning_rate", 0)
+        if given is None:
+            given = arg_value(site.node, "lr")
+        if ceiling is None or given is None:
+            continue
+        value = follow(given, site.scope, depth=2)
+        if isinstance(value, cst.Call) and id(value) in decl_nodes:
+            continue  # judged above as a range
+        number = _num(literal(value))
+        if number is not None and number > ceiling:
+            ctx.report(given, KNL402, _too_high_message(number, opt, ceiling, "learning rate"))
+
+
+def _invalid(decl: HpDecl) -> str | None:
+    """Why KerasTuner rejects this declaration, or None."""
+    call = f'{decl.kind}(name="{decl.name}")' if decl.name else decl.kind
+    if decl.kind in ("Float", "Int"):
+        lo_v, hi_v, step_v = decl.value("min_value"), decl.value("max_value"), decl.value("step")
+        lo, hi, step = _num(lo_v), _num(hi_v), _num(step_v)
+        if decl.kind == "Int":
+            for label, v in (("min_value", lo), ("max_value", hi), ("step", step)):
+                if v is not None and v != int(v):
+                    return f"{call}: {label}={_fmt(v)} is not an integer; KerasTuner raises ValueError"
+        if lo is not None and hi is not None and lo > hi:
+            return f"{call}: min_value {_fmt(lo)} is greater than max_value {_fmt(hi)}; KerasTuner raises ValueError"
+        sampling = _sampling(decl)
+        if sampling is not None and sampling not in ("linear", "log", "reverse_log"):
+            return f'{call}: sampling="{sampling}" is not one of "linear", "log", "reverse_log"; KerasTuner raises'
+        if sampling in ("log", "reverse_log"):
+            if lo is not None and lo <= 0:
+                return (
+                    f'{call}: sampling="{sampling}" needs min_value > 0, found {_fmt(lo)}; KerasTuner raises'
+                    " ValueError when the hypermodel is built (use a small positive minimum such as 1e-6)"
+                )
+            if step is not None and step <= 1:
+                return (
+                    f'{call}: with sampling="{sampling}" the step multiplies, so it must be > 1, found'
+                    f" {_fmt(step)}; KerasTuner raises ValueError"
+                )
+    elif decl.kind == "Choice":
+        values = decl.value("values")
+        if isinstance(values, list):
+            if not values:
+                return f"{call}: values is empty; KerasTuner raises ValueError"
+            types = {type(v).__name__ for v in values}
+            if len(types) > 1:
+                return (
+                    f"{call}: values mix {', '.join(sorted(types))}; KerasTuner raises TypeError (write all"
+                    " numbers as floats, e.g. 1.0)"
+                )
+            default = decl.value("default")
+            if default is not ABSENT and default is not UNKNOWN and default is not None and default not in values:
+                return f"{call}: default {default!r} is not one of the values; KerasTuner raises ValueError"
+    return None
+
+
+@check(KNL403)
+def invalid_hp_range(ctx: Context) -> None:
+    for decl in tuner_facts(ctx.facts).hp_decls:
+        why = _invalid(decl)
+        if why is not None:
+            ctx.report(decl.node, KNL403, why)
+
+
+def _dropout_message(value: float, layer: str) -> str:
+    if value > 1:
+        return f"{layer} rate can be {_fmt(value)}: Keras raises ValueError for rates above 1; keep it below 1.0"
+    effect = (
+        "divides by zero (1 - rate) in training"
+        if layer == "GaussianDropout"
+        else "drops every unit, so the layer outputs zeros and nothing before it ever learns"
+    )
+    return f"{layer} rate can reach {_fmt(value)}: a rate of 1.0 {effect}; keep the maximum below 1.0 (e.g. 0.5)"
+
+
+@check(KNL404)
+def dropout_rate_range(ctx: Context) -> None:
+    facts = tuner_facts(ctx.facts)
+    decl_nodes = {id(d.node) for d in facts.hp_decls}
+    for decl in facts.hp_decls:
+        top = _top(decl)
+        if top is None or top < 1.0:
+            continue
+        layers = [layer for site, key in decl.targets if (layer := dropout_layer(site, key))]
+        if layers:
+            ctx.report(decl.node, KNL404, _dropout_message(top, layers[0]))
+    for site in ctx.facts.calls:
+        given = arg_value(site.node, "rate", 0)
+        layer = dropout_layer(site, "rate") if given is not None else None
+        if layer is None or given is None:
+            continue
+        value = follow(given, site.scope, depth=2)
+        if isinstance(value, cst.Call) and id(value) in decl_nodes:
+            continue
+        number = _num(literal(value))
+        if number is not None and number >= 1.0:
+            ctx.report(given, KNL404, _dropout_message(number, layer))
+
+
+_RANGE_KEYS = ("min_value", "max_value", "step", "sampling", "values", "value", "ordered")
+
+
+def _signature(ctx: Context, decl: HpDecl) -> tuple | None:
+    parts: list[object] = [decl.kind]
+    for key in _RANGE_KEYS:
+        v = decl.value(key)
+        if v is UNKNOWN:
+            return None
+        if key == "sampling" and (v is ABSENT or v is None):
+            v = "linear"
+        if isinstance(v, str) and key == "sampling":
+            v = v.lower()
+        if isinstance(v, list):
+            v = tuple(v)
+        parts.append(None if v is ABSENT else v)
+    return tuple(parts)
+
+
+@check(KNL405)
+def hp_redeclared(ctx: Context) -> None:
+    first: dict[tuple[object, str], tuple[HpDecl, tuple | None]] = {}
+    for decl in tuner_facts(ctx.facts).hp_decls:
+        if decl.name is None or decl.guarded:
+            continue
+        key = (decl.space, decl.name)
+        sig = _signature(ctx, decl)
+        if key not in first:
+            first[key] = (decl, sig)
+            continue
+        earlier, earlier_sig = first[key]
+        if sig is None or earlier_sig is None or sig == earlier_sig:
+            continue
+        ctx.report(
+            decl.node,
+            KNL405,
+            f'hyperparameter "{decl.name}" is declared again with a different range: KerasTuner keeps the first'
+            f" declaration, `{ctx.code(earlier.node)}`, and silently returns its value here; give this one its"
+            " own name",
+        )

@@ -1,3 +1,361 @@
-"""Objective and tuner-configuration rules (KNL3xx)."""
+"""Objective and tuner-configuration rules (KNL3xx).
+
+They read the KerasTuner facts (semantics/tuners.py) and the names compile() logs (semantics/metrics.py).
+A tuner whose hypermodel, objective or search arguments we cannot see keeps these rules silent.
+"""
 
 from __future__ import annotations
+
+import difflib
+
+import libcst as cst
+
+from kerasnanlint.diagnostics import Severity
+from kerasnanlint.engine import Context
+from kerasnanlint.registry import check, define_rule
+from kerasnanlint.semantics.metrics import (
+    HIGHER_IS_BETTER,
+    LoggedNames,
+    compile_logged_names,
+    inferred_direction,
+    known_direction,
+    strip_objective,
+    true_direction,
+)
+from kerasnanlint.semantics.module import ModuleFacts
+from kerasnanlint.semantics.tuners import ObjectiveRef, SearchCall, TunerInfo, tuner_facts
+from kerasnanlint.semantics.values import follow, number
+
+KNL301 = define_rule(
+    "KNL301",
+    "objective-not-logged",
+    Severity.ERROR,
+    "The tuner's objective names a metric the hypermodel's compile() never logs",
+)
+KNL302 = define_rule(
+    "KNL302",
+    "objective-without-validation",
+    Severity.ERROR,
+    "A val_* objective while search() has no validation data (or validates only every few epochs)",
+)
+KNL303 = define_rule(
+    "KNL303",
+    "objective-direction",
+    Severity.ERROR,
+    "KerasTuner cannot infer the objective's direction, infers the wrong one, or is given an invalid one",
+)
+KNL304 = define_rule(
+    "KNL304",
+    "stale-tuner-project",
+    Severity.INFO,
+    "Tuner created without overwrite=True: a rerun reloads old trials and the saved search space",
+)
+KNL305 = define_rule(
+    "KNL305",
+    "nan-hidden-by-objective",
+    Severity.INFO,
+    "An accuracy-like objective without a TerminateOnNaN callback scores NaN-loss trials as normal ones",
+)
+
+
+def _logged(facts: ModuleFacts, tuner: TunerInfo) -> LoggedNames | None:
+    """Union of the names every compile() in the hypermodel logs; None when the logs are not ours to know."""
+    hm = tuner.hypermodel
+    if hm is None or hm.custom_fit or tuner.custom_run_trial or tuner.overrides_compile or tuner.kind == "SklearnTuner":
+        return None
+    compiles = [s for s in facts.calls if s.method == "compile" and s.scope in hm.scopes]
+    if not compiles:
+        return None
+    result = LoggedNames()
+    for site in compiles:
+        result.merge(compile_logged_names(facts, site.node, site.scope, hm.scopes))
+    return result
+
+
+def _names_list(names: list[str], limit: int = 6) -> str:
+    shown = ", ".join(f'"{n}"' for n in names[:limit])
+    return shown + (", ..." if len(names) > limit else "")
+
+
+def _fits_default_loop(tuner: TunerInfo) -> bool:
+    hm = tuner.hypermodel
+    return hm is not None and not hm.custom_fit and not tuner.custom_run_trial and tuner.kind != "SklearnTuner"
+
+
+@check(KNL301)
+def objective_not_logged(ctx: Context) -> None:
+    facts = tuner_facts(ctx.facts)
+    for tuner in facts.tuners:
+        if not tuner.objectives:
+            continue
+        logged = _logged(ctx.facts, tuner)
+        if logged is None or not logged.complete:
+            continue
+        for obj in tuner.objectives:
+            if obj.name is None or obj.name_node is None:
+                continue
+            validation = obj.name.startswith("val_")
+            base = obj.name[4:] if validation else obj.name
+            if base in logged.names:
+                continue
+            train = sorted(logged.names, key=lambda n: (n != "loss", n))
+            candidates = [f"val_{n}" for n in train] if validation else train
+            metrics = [n for n in candidates if strip_objective(n) != "loss" and not n.endswith("_loss")]
+            close = difflib.get_close_matches(obj.name, candidates, n=1, cutoff=0.5)
+            if not close and len(metrics) == 1:
+                close = metrics
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            if len(train) == 1:
+                what = "compile() has no metrics, so only the loss is logged"
+            else:
+                what = f"the hypermodel's compile() logs {_names_list(candidates)}"
+            ctx.report(
+                obj.name_node,
+                KNL301,
+                f'objective "{obj.name}" is never logged: {what}{hint}. Every trial then fails with '
+                f"KeyError: '{obj.name}' and the search stops after 3 consecutive failures.",
+            )
+
+
+def _has_validation(search: SearchCall) -> bool | None:
+    """Does search() pass validation data to fit()? None when we cannot tell."""
+    if search.unknown_args:
+        return None
+    data = search.fit_arg("validation_data", 7)
+    split = search.fit_arg("validation_split", 6)
+    scope = search.site.scope
+    if data is not None:
+        d = follow(data, scope)
+        if not (isinstance(d, cst.Name) and d.value == "None"):
+            return True
+    if split is not None:
+        value = number(follow(split, scope))
+        if value is None or value > 0:
+            return True
+    return False
+
+
+@check(KNL302)
+def objective_without_validation(ctx: Context) -> None:
+    facts = tuner_facts(ctx.facts)
+    for tuner in facts.tuners:
+        val = [o.name for o in tuner.objectives or [] if o.name and o.name.startswith("val_")]
+        if not val or not _fits_default_loop(tuner):
+            continue
+        for search in tuner.searches:
+            has = _has_validation(search)
+            if has is False:
+                ctx.report(
+                    search.site.node,
+                    KNL302,
+                    f'objective "{val[0]}" is computed on validation data, but this search() passes neither'
+                    " validation_data nor validation_split: no val_* metric is logged and every trial fails with"
+                    f" KeyError: '{val[0]}'",
+                )
+            elif has:
+                freq = search.fit_arg("validation_freq")
+                value = number(follow(freq, search.site.scope)) if freq is not None else None
+                if freq is not None and value is not None and value > 1:
+                    ctx.report(
+                        freq,
+                        KNL302,
+                        f"validation_freq={ctx.code(freq)} logs val_* metrics only every few epochs, so the"
+                        f' history of "{val[0]}" is shorter than the epochs and KerasTuner fails the trial with'
+                        f" KeyError; drop validation_freq",
+                    )
+
+
+def _objective_code(spelling: str, name: str, direction: str) -> str:
+    return f'{spelling}("{name}", direction="{direction}")'
+
+
+def _origins(ctx: Context, tuner: TunerInfo | None) -> dict[str, str]:
+    logged = _logged(ctx.facts, tuner) if tuner is not None else None
+    return logged.names if logged is not None else {}
+
+
+def _check_direction(ctx: Context, obj: ObjectiveRef, spelling: str, origins: dict[str, str]) -> None:
+    name = obj.name
+    if name is None:
+        return
+    origin = origins.get(name[4:] if name.startswith("val_") else name)
+    right = true_direction(name, origin)
+    fix = _objective_code(spelling, name, right)
+    if not obj.explicit:
+        inferred = inferred_direction(name)
+        if inferred is None:
+            ctx.report(
+                obj.node,
+                KNL303,
+                f'KerasTuner cannot infer whether "{name}" should be minimized or maximized and raises ValueError'
+                f" when the tuner is constructed; write `{fix}`"
+                + (' (or direction="min" if lower is better)' if right == "max" else ""),
+            )
+        elif inferred == "error":
+            ctx.report(
+                obj.node,
+                KNL303,
+                f'KerasTuner\'s direction inference crashes with TypeError on "{name}" when the tuner is'
+                f" constructed; write `{fix}`",
+            )
+        elif inferred == "min" and strip_objective(name) in HIGHER_IS_BETTER and right == "max":
+            ctx.report(
+                obj.node,
+                KNL303,
+                f'KerasTuner infers direction "min" for "{name}", but higher is better: the search silently'
+                f" ranks the worst model best; write `{fix}`",
+            )
+        return
+    direction = obj.direction
+    if direction is None:
+        return
+    if direction not in ("min", "max"):
+        guess = _direction_word(direction) or right
+        ctx.report(
+            obj.node,
+            KNL303,
+            f'direction="{direction}" is not "min" or "max": KerasTuner accepts it, then every trial fails'
+            f" with ValueError; write `{_objective_code(spelling, name, guess)}`",
+        )
+        return
+    sure = known_direction(name, origin)
+    if sure is not None and sure != direction:
+        ctx.report(
+            obj.node,
+            KNL303,
+            f'"{name}" is better when {"higher" if sure == "max" else "lower"}, but the objective says'
+            f' direction="{direction}": the search ranks the worst model best; write'
+            f" `{_objective_code(spelling, name, sure)}`",
+        )
+
+
+def _direction_word(text: str) -> str | None:
+    t = text.strip().lower()
+    if t.startswith(("max", "high", "up", "asc", "larg", "great")):
+        return "max"
+    if t.startswith(("min", "low", "down", "desc", "small", "less")):
+        return "min"
+    return None
+
+
+@check(KNL303)
+def objective_direction(ctx: Context) -> None:
+    facts = tuner_facts(ctx.facts)
+    for tuner in facts.tuners:
+        origins = _origins(ctx, tuner)
+        for obj in tuner.objectives or []:
+            _check_direction(ctx, obj, facts.objective_spelling, origins)
+    for objectives in facts.oracle_objectives:
+        for obj in objectives:
+            _check_direction(ctx, obj, facts.objective_spelling, {})
+
+
+_UNIQUE_ROOTS = ("tempfile.", "time.", "datetime.", "uuid.", "os.getpid", "random.", "secrets.")
+
+
+def _fresh_every_run(ctx: Context, expr: cst.BaseExpression | None, tuner: TunerInfo) -> bool:
+    """A directory/project_name computed from a temp dir, a clock or a uuid: nothing to reload."""
+    if expr is None:
+        return False
+    e = follow(expr, tuner.site.scope)
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            q = ctx.facts.resolve(node.func) or ""
+            if q.startswith(_UNIQUE_ROOTS) or q in ("os.getpid",):
+                found = True
+
+    if e is not None:
+        e.visit(Finder())
+    return found
+
+
+@check(KNL304)
+def stale_tuner_project(ctx: Context) -> None:
+    for tuner in tuner_facts(ctx.facts).tuners:
+        if tuner.unknown_args:
+            continue
+        overwrite = tuner.argument("overwrite")
+        if overwrite is not None:
+            continue  # overwrite=False given explicitly is a deliberate resume
+        if any(
+            _fresh_every_run(ctx, a.value, tuner) for k in ("directory", "project_name") if (a := tuner.argument(k))
+        ):
+            continue
+        ctx.report(
+            tuner.site.node,
+            KNL304,
+            f"{tuner.user_class.name if tuner.user_class else tuner.kind} is created without overwrite=True: a"
+            " rerun with the same directory and"
+            " project_name reloads the saved trials (search() may return without training), keeps the saved"
+            " search space over edited hp ranges, and ranks old scores under a changed objective; pass"
+            " overwrite=True while developing",
+        )
+
+
+def _terminates_on_nan(ctx: Context, search: SearchCall) -> bool | None:
+    """True/False when search() callbacks are visible, None when they are not."""
+    if search.unknown_args:
+        return None
+    callbacks = search.fit_arg("callbacks", 5)
+    if callbacks is None:
+        return False
+    scope = search.site.scope
+    cbs = follow(callbacks, scope)
+    if isinstance(cbs, cst.Name) and cbs.value == "None":
+        return False
+    if not isinstance(cbs, cst.List | cst.Tuple):
+        return None
+    unknown = False
+    for el in cbs.elements:
+        if isinstance(el, cst.StarredElement):
+            return None
+        item = follow(el.value, scope)
+        call = item if isinstance(item, cst.Call) else None
+        if call is None:
+            unknown = True
+            continue
+        q = ctx.facts.resolve(call.func)
+        if q == "keras.callbacks.TerminateOnNaN":
+            return True
+        if q is not None and q.startswith("keras.callbacks."):
+            continue  # a built-in callback that is not TerminateOnNaN
+        if isinstance(call.func, cst.Name) and call.func.value in ctx.facts.classes:
+            info = ctx.facts.classes[call.func.value]
+            if "nan" in ctx.code(info.node).lower():  # a user callback that looks at NaN
+                return True
+            continue
+        unknown = True
+    return None if unknown else False
+
+
+def _maximized(tuner: TunerInfo) -> str | None:
+    """The objective's name when every objective is maximized (accuracy-like), else None."""
+    if not tuner.objectives:
+        return None
+    for obj in tuner.objectives:
+        if obj.name is None:
+            return None
+        direction = obj.direction if obj.explicit else inferred_direction(obj.name)
+        if direction != "max":
+            return None
+    return tuner.objectives[0].name
+
+
+@check(KNL305)
+def nan_hidden_by_objective(ctx: Context) -> None:
+    for tuner in tuner_facts(ctx.facts).tuners:
+        name = _maximized(tuner)
+        if name is None or not _fits_default_loop(tuner):
+            continue
+        for search in tuner.searches:
+            if _terminates_on_nan(ctx, search) is False:
+                ctx.report(
+                    search.site.node,
+                    KNL305,
+                    f'objective "{name}" stays finite when the loss turns NaN, so a diverged trial is scored as a'
+                    " normal one; pass callbacks=[keras.callbacks.TerminateOnNaN()] to search() (or tune on"
+                    " val_loss)",
+                )
