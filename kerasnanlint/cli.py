@@ -190,8 +190,10 @@ def _settings(args: argparse.Namespace, anchor: Path):
         changes["select"] = args.select
     if args.extend_select is not None:
         changes["extend_select"] = args.extend_select
-    if args.ignore is not None:
-        changes["ignore"] = settings.ignore + args.ignore
+    if args.select is not None or args.ignore is not None:
+        # As in ruff, a --select on the command line starts a new layer: the config's ignore list is dropped.
+        base = () if args.select is not None else settings.ignore
+        changes["ignore"] = base + (args.ignore or ())
     if args.fail_on is not None:
         changes["fail_on"] = Severity.parse(args.fail_on)
     if args.force_exclude:

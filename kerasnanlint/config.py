@@ -6,6 +6,7 @@ import fnmatch
 import hashlib
 import json
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -81,10 +82,12 @@ class Settings:
         return False
 
     def severity_of(self, code: str, default: Severity) -> Severity:
+        """The override of the most specific matching code or prefix (``KNL1 = "info"``, ``KNL107 = ...``)."""
+        best, level = -1, default
         for c, sev in self.severity:
-            if c == code:
-                return sev
-        return default
+            if code.startswith(c) and len(c) > best:
+                best, level = len(c), sev
+        return level
 
     def threshold(self, key: str) -> float:
         for k, v in self.thresholds:
@@ -236,6 +239,25 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
             raise ConfigError(f"unknown key `{name}` (known keys: {', '.join(known)})")
     changes["thresholds"] = tuple(thresholds.items())
     return s.with_(**changes)
+
+
+def validate_codes(settings: Settings, known: Collection[str]) -> None:
+    """Raise ConfigError naming the key of a configured code or prefix that matches no rule in ``known``
+    (a typo there would otherwise silently select, ignore or re-grade nothing)."""
+    groups: list[tuple[str, tuple[str, ...]]] = [
+        ("select", settings.select),
+        ("extend-select", settings.extend_select),
+        ("ignore", settings.ignore),
+        *((f"per-file-ignores.{glob}", codes) for glob, codes in settings.per_file_ignores),
+        *((f"severity.{code}", (code,)) for code, _ in settings.severity),
+    ]
+    for key, codes in groups:
+        for code in codes:
+            if not any(k.startswith(code) for k in known):
+                where = f"{settings.config_file}: " if settings.config_file else ""
+                raise ConfigError(
+                    f"{where}`tool.kerasnanlint.{key}`: {code!r} matches no rule (`kerasnanlint rules` lists them)"
+                )
 
 
 def load_settings(start: Path | None = None, config: Path | None = None) -> Settings:

@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from kerasnanlint import __version__, catalog
 from kerasnanlint.diagnostics import Diagnostic, Severity
@@ -18,13 +19,20 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def _uri(path: str) -> str:
+    """A URI reference: relative to %SRCROOT% (the working folder) when possible, percent-encoded."""
     p = Path(path)
     if p.is_absolute():
         try:
-            return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+            p = p.resolve().relative_to(Path.cwd().resolve())
         except ValueError:
             return p.as_uri()
-    return p.as_posix()
+    return quote(p.as_posix())
+
+
+def _artifact(path: str) -> dict[str, str]:
+    uri = _uri(path)
+    # SARIF: uriBaseId only qualifies relative references.
+    return {"uri": uri} if uri.startswith("file:") else {"uri": uri, "uriBaseId": "%SRCROOT%"}
 
 
 def _fingerprints(diagnostics: list[Diagnostic]) -> list[str]:
@@ -68,7 +76,7 @@ def sarif_log(diagnostics: list[Diagnostic]) -> dict[str, Any]:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": _artifact(d.path),
                         "region": {
                             "startLine": d.line,
                             "startColumn": d.col,
@@ -86,7 +94,7 @@ def sarif_log(diagnostics: list[Diagnostic]) -> dict[str, Any]:
                     "description": {"text": f"{d.fix.title} ({d.fix.applicability} fix)"},
                     "artifactChanges": [
                         {
-                            "artifactLocation": {"uri": _uri(d.path), "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": _artifact(d.path),
                             "replacements": [
                                 {
                                     "deletedRegion": {
@@ -120,6 +128,7 @@ def sarif_log(diagnostics: list[Diagnostic]) -> dict[str, Any]:
                         "rules": [_rule_entry(c) for c in codes],
                     }
                 },
+                "columnKind": "unicodeCodePoints",  # Diagnostic columns count code points, not UTF-16 units
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
                 "results": results,
             }
