@@ -102,10 +102,26 @@ def parse(source: str) -> cst.Module:
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
+        python = _python_syntax_error(source)
+        if python is not None:  # CPython's message and line are the ones users know ("'(' was never closed")
+            raise python from None
         message = str(exc.message).strip() if hasattr(exc, "message") else str(exc).splitlines()[0]
         raise SourceError(f"syntax error: {message}", exc.raw_line, exc.raw_column + 1) from None
     except (RecursionError, MemoryError) as exc:
         raise SourceError(f"cannot parse file: {type(exc).__name__}") from None
+
+
+def _python_syntax_error(source: str) -> SourceError | None:
+    """CPython's own verdict on a file LibCST rejected (only computed for files that fail to parse)."""
+    import ast
+
+    try:
+        compile(source, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as err:
+        return SourceError(f"syntax error: {err.msg}", err.lineno or 1, err.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None  # valid for this Python, yet LibCST cannot parse it: keep LibCST's message
 
 
 def source_error_diagnostic(path: str, error: SourceError, settings: Settings) -> Diagnostic:
