@@ -1,0 +1,119 @@
+"""SARIF output: valid against the official 2.1.0 schema, complete for GitHub code scanning, stable fingerprints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from jsonschema import Draft4Validator
+
+from tests.helpers import ROOT, run_cli
+
+SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+FLAGGED = "import keras\nimport numpy as np\n\n\ndef clean(y):\n    y[y == np.nan] = 0.0\n    return y\n"
+TWICE = FLAGGED + "\n\ndef again(y):\n    y[y == np.nan] = 0.0\n    return y\n"
+
+
+def sarif(folder: Path, *paths: str) -> dict:
+    result = run_cli(*(paths or (".",)), "--format", "sarif", "--no-cache", cwd=folder)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def assert_valid(log: dict) -> None:
+    errors = sorted(Draft4Validator(SCHEMA).iter_errors(log), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "twice.py").write_text(TWICE, encoding="utf-8")
+    (tmp_path / "my model.py").write_text(FLAGGED, encoding="utf-8")
+    (tmp_path / "broken.py").write_text("import keras\nx = (\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_valid_against_the_official_schema(project: Path):
+    log = sarif(project)
+    assert_valid(log)
+    assert len(log["runs"][0]["results"]) == 4
+
+
+def test_clean_run_is_valid_too(tmp_path: Path):
+    (tmp_path / "ok.py").write_text("import keras\n", encoding="utf-8")
+    log = sarif(tmp_path)
+    assert_valid(log)
+    assert log["runs"][0]["results"] == []
+
+
+def test_github_code_scanning_fields(project: Path):
+    log = sarif(project)
+    assert log["version"] == "2.1.0"
+    assert log["$schema"]
+    [run] = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "kerasnanlint"
+    assert driver["version"]
+    rules = driver["rules"]
+    ids = [r["id"] for r in rules]
+    assert ids == sorted(set(ids)) == ["KNL000", "KNL107"]
+    for rule in rules:
+        assert rule["shortDescription"]["text"]
+        assert rule["help"]["text"] and rule["help"]["markdown"]
+        assert rule["defaultConfiguration"]["level"] in ("note", "warning", "error")
+    knl107 = rules[ids.index("KNL107")]
+    assert knl107["help"]["markdown"].startswith("# nan-equality (KNL107)")
+
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["message"]["text"]
+        assert result["level"] in ("note", "warning", "error")
+        assert result["partialFingerprints"]
+        [location] = result["locations"]
+        physical = location["physicalLocation"]
+        artifact = physical["artifactLocation"]
+        # Repository-relative URI references, resolved against %SRCROOT%: no absolute paths, no raw spaces.
+        assert artifact["uriBaseId"] == "%SRCROOT%"
+        assert not urlsplit(artifact["uri"]).scheme and not artifact["uri"].startswith("/")
+        assert " " not in artifact["uri"]
+        assert (project / unquote(artifact["uri"])).is_file()
+        assert physical["region"]["startLine"] >= 1 and physical["region"]["startColumn"] >= 1
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert uris == {"broken.py", "my%20model.py", "pkg/twice.py"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.resolve().as_uri() + "/"
+
+
+def fingerprints(log: dict) -> list[tuple[str, str, int]]:
+    return [
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["partialFingerprints"]["kerasnanlint/v1"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in log["runs"][0]["results"]
+    ]
+
+
+def test_fingerprints_stable_across_runs_and_line_shifts(project: Path):
+    first = fingerprints(sarif(project))
+    assert fingerprints(sarif(project)) == first
+
+    twice = [fp for uri, fp, _ in first if uri == "pkg/twice.py"]
+    assert len(set(twice)) == 2  # the same line text twice in a file still gives distinct fingerprints
+
+    # Unrelated lines added above the findings move them, not their fingerprints.
+    path = project / "pkg" / "twice.py"
+    path.write_text('"""A docstring."""\n\n# a comment\n' + TWICE, encoding="utf-8")
+    shifted = fingerprints(sarif(project))
+    assert [(u, fp) for u, fp, _ in shifted] == [(u, fp) for u, fp, _ in first]
+    lines = {fp: line for u, fp, line in first if u == "pkg/twice.py"}
+    assert all(line == lines[fp] + 3 for u, fp, line in shifted if u == "pkg/twice.py")
+
+    # Editing the flagged line itself is a new finding.
+    path.write_text(TWICE.replace("y[y == np.nan] = 0.0", "y[y == np.nan] = 1.0", 1), encoding="utf-8")
+    edited = {fp for u, fp, _ in fingerprints(sarif(project)) if u == "pkg/twice.py"}
+    assert len(edited & set(twice)) == 1
