@@ -22,7 +22,7 @@ from kerasnanlint.semantics.metrics import (
     strip_objective,
     true_direction,
 )
-from kerasnanlint.semantics.module import ModuleFacts
+from kerasnanlint.semantics.module import ModuleFacts, descendants
 from kerasnanlint.semantics.tuners import ObjectiveRef, SearchCall, TunerInfo, tuner_facts
 from kerasnanlint.semantics.values import follow, number
 
@@ -106,7 +106,8 @@ def objective_not_logged(ctx: Context) -> None:
                 close = metrics
             hint = f' (did you mean "{close[0]}"?)' if close else ""
             if len(train) == 1:
-                what = "compile() has no metrics, so only the loss is logged"
+                hint = ""
+                what = f'compile() has no metrics, so only "{candidates[0]}" is logged; add the metric to compile()'
             else:
                 what = f"the hypermodel's compile() logs {_names_list(candidates)}"
             ctx.report(
@@ -258,18 +259,14 @@ def _fresh_every_run(ctx: Context, expr: cst.BaseExpression | None, tuner: Tuner
     if expr is None:
         return False
     e = follow(expr, tuner.site.scope)
-    found = False
-
-    class Finder(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            nonlocal found
-            q = ctx.facts.resolve(node.func) or ""
-            if q.startswith(_UNIQUE_ROOTS) or q in ("os.getpid",):
-                found = True
-
-    if e is not None:
-        e.visit(Finder())
-    return found
+    if e is None:
+        return False
+    for node in descendants(e, cst.Call):
+        assert isinstance(node, cst.Call)
+        q = ctx.facts.resolve(node.func) or ""
+        if q.startswith(_UNIQUE_ROOTS):
+            return True
+    return False
 
 
 @check(KNL304)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from kerasnanlint.semantics.module import CallSite, ClassInfo, ModuleFacts, Scope
+from kerasnanlint.semantics.module import CallSite, ClassInfo, ModuleFacts, Scope, descendants
 from kerasnanlint.semantics.names import canonical, last_part
 from kerasnanlint.semantics.values import arg, arg_value, follow, has_star_args, string
 
@@ -457,26 +457,17 @@ def _space_key(scope: Scope) -> object:
 def _guarded_calls(facts: ModuleFacts) -> set[int]:
     """Calls inside ``with hp.conditional_scope(...)`` / ``with hp.name_scope(...)`` blocks."""
     guarded: set[int] = set()
-
-    class Finder(cst.CSTVisitor):
-        def visit_With(self, node: cst.With) -> None:
-            if any(
-                isinstance(item.item, cst.Call)
-                and isinstance(item.item.func, cst.Attribute)
-                and item.item.func.attr.value in ("conditional_scope", "name_scope")
-                for item in node.items
-            ):
-                node.body.visit(_Collect(guarded))
-
-    class _Collect(cst.CSTVisitor):
-        def __init__(self, sink: set[int]) -> None:
-            self.sink = sink
-
-        def visit_Call(self, node: cst.Call) -> None:
-            self.sink.add(id(node))
-
-    if any(s.method in ("conditional_scope", "name_scope") for s in facts.calls):
-        facts.module.visit(Finder())
+    if not any(s.method in ("conditional_scope", "name_scope") for s in facts.calls):
+        return guarded
+    for node in descendants(facts.module, cst.With):
+        assert isinstance(node, cst.With)
+        if any(
+            isinstance(item.item, cst.Call)
+            and isinstance(item.item.func, cst.Attribute)
+            and item.item.func.attr.value in ("conditional_scope", "name_scope")
+            for item in node.items
+        ):
+            guarded.update(id(c) for c in descendants(node.body, cst.Call))
     return guarded
 
 
