@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from kerasnanlint import __version__
+from kerasnanlint.formats import FORMATS
 
 SUBCOMMANDS = ("check", "rules", "rule", "confirm", "lsp")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -32,7 +33,11 @@ def _codes(text: str) -> tuple[str, ...]:
 def add_lint_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", type=Path, help="files or folders to lint; - reads standard input")
     p.add_argument(
-        "--format", "--output-format", dest="format", default="text", choices=("text", "json", "sarif", "github", "lsp")
+        "--format",
+        "--output-format",
+        dest="format",
+        default="text",
+        choices=FORMATS,
     )
     p.add_argument(
         "--fail-on",

@@ -99,6 +99,19 @@ def test_github_format_annotations(tmp_path: Path):
     )
 
 
+def test_gitlab_code_quality_format(tmp_path: Path):
+    write(tmp_path, {"bad.py": FLAGGED + FLAGGED.replace("clean", "again")})
+    result = lint(tmp_path, "bad.py", "--format", "gitlab")
+    assert result.returncode == 1
+    issues = json.loads(result.stdout)
+    assert [(i["check_name"], i["severity"], i["location"]) for i in issues] == [
+        ("KNL107", "major", {"path": "bad.py", "lines": {"begin": 6, "end": 6}}),
+        ("KNL107", "major", {"path": "bad.py", "lines": {"begin": 13, "end": 13}}),
+    ]
+    assert issues[0]["description"].startswith("KNL107 " + MESSAGE)
+    assert len({i["fingerprint"] for i in issues}) == 2  # same line text twice: still unique
+
+
 def test_lsp_format_uses_zero_based_utf16_positions(tmp_path: Path):
     write(tmp_path, {"emoji.py": EMOJI})
     result = lint(tmp_path, "emoji.py", "--format", "lsp")

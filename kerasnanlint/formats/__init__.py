@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from kerasnanlint.diagnostics import Diagnostic
 
-FORMATS = ("text", "json", "sarif", "github", "lsp")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "lsp")
 
 
 def renderer(name: str) -> Callable[[list[Diagnostic]], str]:
@@ -18,6 +18,8 @@ def renderer(name: str) -> Callable[[list[Diagnostic]], str]:
         from kerasnanlint.formats.sarif import render
     elif name == "github":
         from kerasnanlint.formats.github import render
+    elif name == "gitlab":
+        from kerasnanlint.formats.gitlab import render
     elif name == "lsp":
         from kerasnanlint.formats.lsp import render
     else:

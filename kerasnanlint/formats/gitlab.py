@@ -1,0 +1,30 @@
+"""GitLab Code Quality report (``artifacts:reports:codequality``): a JSON list of CodeClimate-style issues."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from kerasnanlint.diagnostics import Diagnostic, Severity
+from kerasnanlint.formats.sarif import _fingerprints
+
+# GitLab's levels are info, minor, major, critical, blocker.
+_SEVERITY = {Severity.INFO: "info", Severity.WARNING: "major", Severity.ERROR: "critical"}
+
+
+def render(diagnostics: list[Diagnostic]) -> str:
+    issues: list[dict[str, Any]] = [
+        {
+            "type": "issue",
+            "check_name": d.rule,
+            "description": f"{d.rule} {d.message}",
+            "categories": ["Bug Risk"],
+            "severity": _SEVERITY[d.severity],
+            # The same stable identity as SARIF's partialFingerprints: GitLab diffs reports between commits by it.
+            "fingerprint": hashlib.md5(fp.encode(), usedforsecurity=False).hexdigest(),
+            "location": {"path": d.path, "lines": {"begin": d.line, "end": d.end_line}},
+        }
+        for d, fp in zip(diagnostics, _fingerprints(diagnostics), strict=True)
+    ]
+    return json.dumps(issues, indent=2) + "\n"
