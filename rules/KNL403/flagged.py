@@ -1,0 +1,17 @@
+import keras
+import keras_tuner as kt
+from keras import layers
+
+
+def build_model(hp):
+    units = hp.Int("units", 32.5, 128)  # expect: KNL403
+    lr = hp.Float("lr", 0.0, 1e-2, sampling="log")  # expect: KNL403
+    decay = hp.Float("decay", 1e-2, 1e-4)  # expect: KNL403
+    width = hp.Int("width", 8, 512, step=1, sampling="log")  # expect: KNL403
+    batch = hp.Choice("batch", [32, 64.0, 128])  # expect: KNL403
+    model = keras.Sequential([layers.Input((4,)), layers.Dense(units), layers.Dense(width), layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, weight_decay=decay), loss="mse")
+    return model, batch
+
+
+tuner = kt.RandomSearch(build_model, objective="val_loss", overwrite=True)
