@@ -19,11 +19,12 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from kerasnanlint import __version__, catalog
-from kerasnanlint.config import ConfigError, Settings, load_settings
+from kerasnanlint.config import ConfigError, Settings, load_settings, validate_codes
 from kerasnanlint.diagnostics import Diagnostic, Edit
 from kerasnanlint.engine import lint_source
 from kerasnanlint.formats.lsp import lsp_range, to_lsp
 from kerasnanlint.formats.source_lines import split_lines
+from kerasnanlint.registry import all_rules
 from kerasnanlint.suppressions import add_noqa_edit
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,9 @@ class KerasNanLanguageServer(LanguageServer):
     def _settings(self, path: str | None) -> tuple[Settings, str | None]:
         anchor = Path(path).parent if path else Path(self.workspace.root_path or Path.cwd())
         try:
-            return load_settings(anchor), None
+            settings = load_settings(anchor)
+            validate_codes(settings, all_rules())
+            return settings, None
         except ConfigError as exc:
             error = f"kerasnanlint: {exc} (using the default settings until it is fixed)"
             return Settings(root=anchor if anchor.is_dir() else Path.cwd()), error
