@@ -1,3 +1,249 @@
-"""Output activation vs loss rules (KNL2xx)."""
+"""Output activation vs loss rules (KNL201-KNL206), over the models built in the file (semantics/models.py).
+
+Facts (reference/keras-tuner-facts.md section 5, runtime-ground-truth.md): Keras clips crossentropy predictions to
+[1e-7, 1-1e-7]; the TF backend recovers the logits of a sigmoid output for binary_crossentropy and of a softmax
+output for (sparse_)categorical_crossentropy, whatever from_logits says (warning when from_logits=True); JAX and
+torch do not. A loss or activation that cannot be resolved keeps every rule here silent.
+"""
 
 from __future__ import annotations
+
+import libcst as cst
+
+from kerasnanlint.diagnostics import Severity
+from kerasnanlint.engine import Context
+from kerasnanlint.registry import check, define_rule
+from kerasnanlint.semantics import models as M
+from kerasnanlint.semantics import values
+
+KNL201 = define_rule(
+    "KNL201",
+    "probabilities-into-from-logits",
+    Severity.WARNING,
+    "A sigmoid/softmax output feeds a crossentropy built with from_logits=True",
+)
+KNL202 = define_rule(
+    "KNL202",
+    "logits-into-probability-loss",
+    Severity.WARNING,
+    "A linear output feeds a crossentropy that expects probabilities (from_logits=False)",
+)
+KNL203 = define_rule(
+    "KNL203",
+    "single-unit-softmax",
+    Severity.ERROR,
+    "Softmax over a 1-unit output is always 1.0: nothing trains",
+)
+KNL204 = define_rule(
+    "KNL204",
+    "loss-activation-mismatch",
+    Severity.WARNING,
+    "The loss does not fit the output layer (binary vs categorical, non-probability activation)",
+)
+KNL205 = define_rule(
+    "KNL205",
+    "mixed-precision-output",
+    Severity.WARNING,
+    "mixed_float16 policy while the output layer is not dtype='float32'",
+)
+KNL206 = define_rule(
+    "KNL206",
+    "probability-output-crossentropy",
+    Severity.INFO,
+    "A sigmoid/softmax output feeds a built-in crossentropy with from_logits=False",
+)
+
+_BINARY = frozenset({"binary_crossentropy", "binary_focal_crossentropy"})
+_CATEGORICAL = frozenset(
+    {"categorical_crossentropy", "sparse_categorical_crossentropy", "categorical_focal_crossentropy"}
+)
+# Pairs for which the TF backend recovers the logits (backend/tensorflow/nn.py _get_logits).
+_MATCHED = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
+_MATCHED["sparse_categorical_crossentropy"] = "softmax"
+_CLASS = {
+    "binary_crossentropy": "BinaryCrossentropy",
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+    "binary_focal_crossentropy": "BinaryFocalCrossentropy",
+    "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
+}
+_POLICY_SETTERS = frozenset(
+    {
+        "keras.mixed_precision.set_global_policy",
+        "keras.mixed_precision.set_dtype_policy",
+        "keras.mixed_precision.experimental.set_policy",
+        "keras.config.set_dtype_policy",
+    }
+)
+
+
+def _short(ctx: Context, node: cst.CSTNode, limit: int = 60) -> str:
+    text = " ".join(ctx.code(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _when(act: M.Activation, names: list[str]) -> str:
+    if act.choice is None:
+        return ""
+    picks = " or ".join(repr(n) for n in names)
+    return f" when hp.Choice({act.choice!r}) picks {picks}"
+
+
+def _output_label(model: M.ModelInfo, out: M.Output) -> str:
+    label = out.key if model.output_form == "dict" else out.name
+    return f" `{label}`" if label and model.output_form != "single" else ""
+
+
+def _classify(name: str, loss: M.Loss, out: M.Output) -> tuple[object, str] | None:
+    """(rule, variant) for one activation name against one crossentropy, or None when fine or unknown."""
+    if loss.name in _CATEGORICAL and out.units == 1:
+        return (KNL204, "one-unit")
+    if name in M.PROBABILITY:
+        if name == "softmax" and out.units == 1:
+            return None  # KNL203 says it all
+        if loss.from_logits:
+            return (KNL201, name)
+        if name == "softmax" and loss.name in _BINARY and out.units is not None and out.units > 1:
+            return (KNL204, "binary-on-softmax")
+        if _MATCHED.get(loss.name or "") == name:
+            return (KNL206, name)
+        return None
+    if name == M.LINEAR:
+        return None if loss.from_logits else (KNL202, name)
+    if name in M.NOT_PROBABILITY and not loss.from_logits:
+        return (KNL204, "not-probability")
+    return None
+
+
+def _message(
+    ctx: Context, rule: object, variant: str, names: list[str], act: M.Activation, loss: M.Loss, where: str
+) -> str:
+    when = _when(act, names)
+    loss_text = f"`{_short(ctx, loss.node)}`"
+    cls = _CLASS.get(loss.name or "", "BinaryCrossentropy")
+    if rule is KNL201:
+        return (
+            f"{loss_text} expects logits (from_logits=True) but the output{where} applies {names[0]}{when}: "
+            f"the TF backend silently uses the pre-{names[0]} logits and warns, the JAX and torch backends silently "
+            f"compute a wrong loss; set from_logits=False, or make the output linear and keep from_logits=True"
+        )
+    if rule is KNL202:
+        return (
+            f"{loss_text} expects probabilities (from_logits=False) but the output{where} is linear{when}: Keras "
+            f"clips the raw outputs to [1e-7, 1-1e-7], so outputs outside [0, 1] get no gradient and accuracy drops "
+            f"(no NaN by itself); pass from_logits=True, e.g. `keras.losses.{cls}(from_logits=True)`"
+        )
+    if rule is KNL206:
+        act_name = names[0]
+        return (
+            f"{act_name} output{where} with {loss.name}{when}: Keras clips predictions to [1e-7, 1-1e-7], so the "
+            f"built-in loss cannot be NaN by itself, and the TF backend even recovers the logits; on JAX/torch a "
+            f"saturated output gets a zero gradient, and any hand-rolled variant of the loss is NaN at 0 or 1. "
+            f"Prefer a linear output with from_logits=True (and a {act_name} at inference)."
+        )
+    if variant == "one-unit":
+        return (
+            f"{loss_text} on a 1-unit output{where}{when}: categorical crossentropy normalizes over the units, so a "
+            f"single unit always has probability 1 and the loss is 0 (sparse: label 1 is out of range); use "
+            f"binary_crossentropy for two classes, or one unit per class with softmax"
+        )
+    if variant == "binary-on-softmax":
+        return (
+            f"{loss_text} on a softmax output{where} of several units{when}: softmax makes the units compete while "
+            f"binary crossentropy scores each as an independent yes/no, and the TF backend cannot recover the logits; "
+            f"use categorical_crossentropy (one-hot labels) or sparse_categorical_crossentropy (integer labels), "
+            f"or sigmoid for multi-label"
+        )
+    shown = "/".join(names)
+    return (
+        f"{loss_text} expects probabilities but the output{where} applies {shown}{when}: its outputs are not "
+        f"probabilities, Keras clips them to [1e-7, 1-1e-7] and the clipped part gets no gradient; use "
+        f"sigmoid/softmax, or a linear output with from_logits=True"
+    )
+
+
+@check(KNL201, KNL202, KNL204, KNL206)
+def activation_vs_loss(ctx: Context) -> None:
+    for model in M.models(ctx.facts):
+        for out, loss, _comp in M.loss_pairs(model):
+            act = out.activation
+            if act is None or not loss.crossentropy or loss.from_logits is None:
+                continue
+            groups: dict[tuple[str, str], tuple[object, list[str]]] = {}
+            for name in act.names:
+                found = _classify(name, loss, out)
+                if found is None:
+                    continue
+                rule, variant = found
+                key = (rule.code, variant)  # type: ignore[attr-defined]
+                groups.setdefault(key, (rule, []))[1].append(name)
+            where = _output_label(model, out)
+            for (_code, variant), (rule, names) in groups.items():
+                ctx.report(loss.node, rule, _message(ctx, rule, variant, names, act, loss, where))  # type: ignore[arg-type]
+
+
+def _softmax_message(act: M.Activation) -> str:
+    return (
+        f"softmax over a 1-unit output always returns 1.0{_when(act, ['softmax'])}: the prediction is constant and "
+        f'nothing trains; use activation="sigmoid" for one unit, or one unit per class with softmax'
+    )
+
+
+@check(KNL203)
+def single_unit_softmax(ctx: Context) -> None:
+    facts = ctx.facts
+    for site in facts.calls_to("keras.layers.Dense"):
+        if isinstance(site.scope.node, cst.Lambda):
+            continue
+        end = M.end_point(facts, site.scope)
+        units = values.number(values.follow(values.arg_value(site.node, "units", 0), site.scope))
+        if units != 1:
+            continue
+        act_expr = values.arg_value(site.node, "activation", 1)
+        act = M.activation_of(facts, values.follow(act_expr, site.scope), end) if act_expr is not None else None
+        if act is not None and "softmax" in act.names:
+            ctx.report(act.node, KNL203, _softmax_message(act))
+    for model in M.models(facts):
+        for out in model.outputs or ():
+            act = out.activation
+            if out.kind != "Dense" and out.units == 1 and act is not None and "softmax" in act.names:
+                ctx.report(out.layer, KNL203, _softmax_message(act))
+
+
+def _sets_mixed_float16(ctx: Context) -> bool:
+    for site in ctx.facts.calls:
+        if site.qualname not in _POLICY_SETTERS:
+            continue
+        policy = values.follow(values.arg_value(site.node, "policy", 0), site.scope)
+        if isinstance(policy, cst.Call):
+            policy = values.arg_value(policy, "name", 0)
+        if values.string(policy) == "mixed_float16":
+            return True
+    return False
+
+
+def _float32_or_unknown(ctx: Context, dtype: cst.BaseExpression | None) -> bool:
+    if dtype is None:
+        return False
+    text = values.string(dtype)
+    if text is None:
+        return True  # an expression: unknown, stay silent
+    return text not in ("float16", "mixed_float16")
+
+
+@check(KNL205)
+def mixed_precision_output(ctx: Context) -> None:
+    if not _sets_mixed_float16(ctx):
+        return
+    for model in M.models(ctx.facts):
+        for out in model.outputs or ():
+            if out.kind == "function" or _float32_or_unknown(ctx, out.dtype):
+                continue
+            ctx.report(
+                out.layer,
+                KNL205,
+                f"the global policy is mixed_float16 and the output layer `{_short(ctx, out.layer, 50)}` has no "
+                f'dtype="float32": it computes in float16 (largest value 65504), so a large output overflows to '
+                f"inf and the loss to inf/NaN, and probabilities round to exactly 0 or 1; add "
+                f'dtype="float32" to the output layer (or end with layers.Activation("linear", dtype="float32"))',
+            )

@@ -1,3 +1,301 @@
-"""Data rules visible in source (KNL501, KNL502)."""
+"""Data rules visible in source (KNL501, KNL502).
+
+Measured (runtime-ground-truth.md): one NaN in x_train makes the loss NaN and, under a val_accuracy objective,
+the trial is still scored; all-zero labels (seed script 3) train to a constant, no NaN.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import libcst as cst
+
+from kerasnanlint.diagnostics import Severity
+from kerasnanlint.engine import Context
+from kerasnanlint.registry import check, define_rule
+from kerasnanlint.semantics import models as M
+from kerasnanlint.semantics import values
+from kerasnanlint.semantics.module import CallSite, ModuleFacts, Scope
+from kerasnanlint.semantics.names import last_part
+
+KNL501 = define_rule(
+    "KNL501",
+    "unchecked-missing-values",
+    Severity.WARNING,
+    "Data read with pandas reaches fit/search with no NaN handling (dropna/fillna/isna) on the way",
+)
+KNL502 = define_rule(
+    "KNL502",
+    "constant-labels",
+    Severity.WARNING,
+    "Training labels built with np.zeros/np.ones/np.full: every target is the same value",
+)
+
+_TRAINING = ("fit", "search")
+_KERAS_ROOTS = ("keras", "tensorflow", "keras_tuner")
+
+
+def _receiver_may_train(facts: ModuleFacts, site: CallSite) -> bool:
+    """False for receivers that are clearly not Keras (``re.search``, ``StandardScaler().fit``)."""
+    recv = site.receiver
+    if recv is None:
+        return False
+    q = facts.resolve(recv)
+    if q is not None:
+        return q.split(".", 1)[0] in _KERAS_ROOTS
+    recv = values.follow(recv, site.scope)
+    if isinstance(recv, cst.Call):
+        q = facts.resolve(recv.func)
+        if q is not None and q.split(".", 1)[0] not in _KERAS_ROOTS:
+            return False
+    return True
+
+
+def _data_args(call: cst.Call) -> Iterator[cst.BaseExpression]:
+    for keyword, position in (("x", 0), ("y", 1)):
+        value = values.arg_value(call, keyword, position)
+        if value is not None:
+            yield value
+    value = values.arg_value(call, "validation_data")
+    if value is not None:
+        yield value
+
+
+# --- KNL502 constant-labels ---------------------------------------------------------------------------------------
+
+_CONSTANT = {
+    "zeros": "all zeros",
+    "zeros_like": "all zeros",
+    "ones": "all ones",
+    "ones_like": "all ones",
+    "full": "all one value",
+    "full_like": "all one value",
+    "fill": "all one value",
+}
+_CONSTANT_MODULES = ("numpy.", "tensorflow.", "keras.ops.")
+
+
+def _constant_builder(facts: ModuleFacts, expr: cst.BaseExpression | None) -> tuple[cst.Call, str] | None:
+    """``np.zeros(...)`` (or ``.astype(...)`` / ``.reshape(...)`` of it): the call and what it holds."""
+    if not isinstance(expr, cst.Call):
+        return None
+    func = expr.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("astype", "reshape"):
+        return _constant_builder(facts, func.value)
+    q = facts.resolve(func) or ""
+    kind = last_part(q)
+    if kind in _CONSTANT and q in {m + kind for m in _CONSTANT_MODULES}:
+        if kind == "fill" and not q.startswith("tensorflow."):
+            return None
+        return expr, _CONSTANT[kind]
+    return None
+
+
+def _mutated(source: str, name: str) -> bool:
+    """``y[i] = 1``, ``y += ...``, ``y.fill(1)``, ``np.put(y, ...)`` anywhere in the file: the labels may vary."""
+    n = re.escape(name)
+    patterns = (
+        rf"\b{n}\s*\[[^\n]*\]\s*[-+*/|&^%]?=(?!=)",
+        rf"\b{n}\s*[-+*/|&^%]=",
+        rf"\b{n}\.(fill|put|itemset|resize|sort|setfield|__setitem__)\s*\(",
+        rf"\b(put|place|copyto|putmask|fill_diagonal|put_along_axis)\s*\(\s*{n}\b",
+    )
+    return any(re.search(p, source) for p in patterns)
+
+
+def _losses_all_builtin(models: list[M.ModelInfo] | None) -> bool:
+    """The model(s) compare predictions with y: every compile() loss is a built-in Keras loss.
+
+    A custom loss may ignore y_true (``model.fit(x, np.zeros(n))`` with a loss on y_pred alone is an idiom).
+    """
+    if not models:
+        return False
+    seen = False
+    for model in models:
+        for comp in model.compiles:
+            if comp.losses is None or any(loss.kind != "builtin" for loss in comp.losses):
+                return False
+            seen = True
+    return seen
+
+
+def _trained_models(facts: ModuleFacts, site: CallSite) -> list[M.ModelInfo] | None:
+    recv = site.receiver
+    if recv is None:
+        return None
+    if site.method == "fit":
+        model = M.model_of(facts, recv, site.scope)
+        return [model] if model is not None else None
+    tuner = values.follow(recv, site.scope)
+    if not isinstance(tuner, cst.Call) or not (facts.resolve(tuner.func) or "").startswith("keras_tuner."):
+        return None
+    hypermodel = values.arg_value(tuner, "hypermodel", 0)
+    return M.models_built_by(facts, hypermodel, site.scope) if hypermodel is not None else None
+
+
+@check(KNL502)
+def constant_labels(ctx: Context) -> None:
+    facts = ctx.facts
+    for site in facts.calls:
+        if site.method not in _TRAINING or not _receiver_may_train(facts, site):
+            continue
+        y = values.arg_value(site.node, "y", 1)
+        if y is None or values.has_star_args(site.node):
+            continue
+        found = _constant_builder(facts, values.follow(y, site.scope))
+        if found is None or (isinstance(y, cst.Name) and _mutated(ctx.source, y.value)):
+            continue
+        x = values.arg_value(site.node, "x", 0)
+        if x is not None and _constant_builder(facts, values.follow(x, site.scope)) is not None:
+            continue  # constant inputs and labels: a smoke test, not a training run
+        if not _losses_all_builtin(_trained_models(facts, site)):
+            continue
+        builder, holds = found
+        label = f" `{y.value}`" if isinstance(y, cst.Name) else ""
+        target = ctx.code(site.node.func)
+        ctx.report(
+            builder,
+            KNL502,
+            f"training labels{label} are {holds} ({ctx.code(builder.func)}) and reach `{target}`: every target is "
+            f"the same, so the model learns a constant and the objective is meaningless (measured on the seed: "
+            f"val_accuracy stuck at 0.5, val_loss rising, no NaN); pass the real labels",
+        )
+
+
+# --- KNL501 unchecked-missing-values ------------------------------------------------------------------------------
+
+_HANDLERS = frozenset(
+    {
+        "dropna", "fillna", "isna", "isnull", "notna", "notnull", "isnan", "nan_to_num", "interpolate", "ffill",
+        "bfill", "backfill", "pad", "check_numerics", "SimpleImputer", "KNNImputer", "IterativeImputer",
+        "Imputer", "isfinite", "is_nan", "is_finite",
+    }
+)  # fmt: skip
+
+
+def _names_in(expr: cst.CSTNode) -> Iterator[cst.Name | cst.Call]:
+    """Names read by an expression (not attribute or keyword names), and the calls in it."""
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            yield node
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        elif isinstance(node, cst.Arg):
+            stack.append(node.value)
+        elif isinstance(node, cst.Lambda | cst.FunctionDef):
+            continue
+        else:
+            if isinstance(node, cst.Call):
+                yield node
+            stack.extend(node.children)
+
+
+class _Taint:
+    """Names (per scope) and local functions that carry the data one pandas read produced."""
+
+    def __init__(self, facts: ModuleFacts, source: cst.Call, scopes: list[Scope]) -> None:
+        self.facts, self.source = facts, source
+        self.names: dict[Scope, set[str]] = {s: set() for s in scopes}
+        self.functions: set[str] = set()
+        self.flows = {s: M.flow(facts, s) for s in scopes}
+
+    def _named(self, scope: Scope, name: str) -> bool:
+        s: Scope | None = scope
+        while s is not None:
+            if name in self.names.get(s, ()):
+                return True
+            if name in s.params or (s in self.flows and name in self.flows[s].defs):
+                return False
+            s = s.parent
+        return False
+
+    def touches(self, expr: cst.CSTNode, scope: Scope) -> bool:
+        for node in _names_in(expr):
+            if node is self.source:
+                return True
+            if isinstance(node, cst.Name) and self._named(scope, node.value):
+                return True
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.functions:
+                return True
+        return False
+
+    def spread(self) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for scope, f in self.flows.items():
+                for _point, small in f.statements:
+                    if isinstance(small, cst.Assign | cst.AnnAssign | cst.AugAssign):
+                        if small.value is None or not self.touches(small.value, scope):
+                            continue
+                        targets = small.targets if isinstance(small, cst.Assign) else (small,)
+                        for t in targets:
+                            for name in _target_names(t.target):
+                                if name not in self.names[scope]:
+                                    self.names[scope].add(name)
+                                    changed = True
+                    elif isinstance(small, cst.Return) and small.value is not None:
+                        fn = scope.function
+                        if fn is not None and scope.cls is None and fn.name.value not in self.functions:
+                            if self.touches(small.value, scope):
+                                self.functions.add(fn.name.value)
+                                changed = True
+
+
+def _target_names(target: cst.BaseExpression) -> Iterator[str]:
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, cst.Tuple | cst.List):
+        for el in target.elements:
+            yield from _target_names(el.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)
+
+
+def _handler_name(site: CallSite) -> str | None:
+    name = site.method
+    return name if name in _HANDLERS else None
+
+
+def _no_nan_parsing(call: cst.Call) -> bool:
+    """``na_filter=False`` / ``keep_default_na=False`` without na_values: empty fields stay strings, not NaN."""
+    if values.boolean(values.arg_value(call, "na_filter")) is False:
+        return True
+    return values.boolean(values.arg_value(call, "keep_default_na")) is False and values.arg(call, "na_values") is None
+
+
+@check(KNL501)
+def unchecked_missing_values(ctx: Context) -> None:
+    facts = ctx.facts
+    reads = [c for c in facts.calls if (c.qualname or "").startswith("pandas.read_")]
+    if not reads:
+        return
+    sinks = [c for c in facts.calls if c.method in _TRAINING and _receiver_may_train(facts, c)]
+    if not sinks:
+        return
+    scopes = [s for s in facts.scopes if not isinstance(s.node, cst.Lambda)]
+    handlers = [c for c in facts.calls if _handler_name(c) is not None]
+    for read in reads:
+        if _no_nan_parsing(read.node):
+            continue
+        taint = _Taint(facts, read.node, scopes)
+        taint.spread()
+        if any(taint.touches(h.node, h.scope) for h in handlers if h.node is not read.node):
+            continue
+        hit = next(
+            (s for s in sinks if any(taint.touches(arg, s.scope) for arg in _data_args(s.node))),
+            None,
+        )
+        if hit is None:
+            continue
+        ctx.report(
+            read.node,
+            KNL501,
+            f"data read by `{ctx.code(read.node.func)}(...)` reaches `{ctx.code(hit.node.func)}(...)` with no "
+            f"dropna/fillna/isna check on the way: one NaN in the inputs makes the loss NaN from that batch on, and "
+            f"under a val_accuracy objective the trial is still scored (measured); drop or fill missing values "
+            f"(`df.dropna()`, `df.fillna(...)`) or assert `not df.isna().any().any()` before training",
+        )
