@@ -18,6 +18,7 @@ import sys
 import tempfile
 import tokenize
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -140,7 +141,13 @@ def _lint(text: str, path: str, settings: Settings) -> list[Diagnostic] | str:
 
 
 def _check(
-    before: list[Diagnostic], applied: list[Diagnostic], text: str, path: str, settings: Settings, encoding: str
+    before: list[Diagnostic],
+    applied: list[Diagnostic],
+    text: str,
+    path: str,
+    settings: Settings,
+    encoding: str,
+    fixable: Callable[[Diagnostic], bool],
 ) -> list[Diagnostic] | str:
     """The findings of the fixed ``text``, or why the fixes must be dropped."""
     try:
@@ -150,14 +157,31 @@ def _check(
     after = _lint(text, path, settings)
     if isinstance(after, str):
         return after
-    # Positions move, so findings are compared per rule: a rule may have at most its old count minus the
-    # findings just fixed. More means a fix introduced a finding, or left the one it meant to remove.
+    # Positions move, so findings are compared per rule. A rule that was just fixed must have at most its old
+    # count minus the findings fixed: more means a fix left the finding it meant to remove (or made another).
+    # Another rule may gain findings only when they can be fixed too (objective direction "min" -> "max" makes
+    # a maximized objective, which may then want TerminateOnNaN); fix_text checks the end result again.
     expect = Counter(d.rule for d in before)
     expect.subtract(Counter(d.rule for d in applied))
-    worse = sorted(r for r, n in Counter(d.rule for d in after).items() if n > expect[r])
+    fixed_rules = {d.rule for d in applied}
+    counts = Counter(d.rule for d in after)
+    worse = []
+    for rule, n in sorted(counts.items()):
+        excess = n - expect[rule]
+        if excess <= 0:
+            continue
+        if rule in fixed_rules or sum(1 for d in after if d.rule == rule and fixable(d)) < excess:
+            worse.append(rule)
     if worse:
         return f"leaves or introduces {', '.join(worse)}"
     return after
+
+
+@dataclass
+class _State:
+    text: str
+    diagnostics: list[Diagnostic]
+    fixed: int
 
 
 def fix_text(text: str, path: str, settings: Settings, *, unsafe: bool = False, encoding: str = "utf-8") -> FixResult:
@@ -170,31 +194,47 @@ def fix_text(text: str, path: str, settings: Settings, *, unsafe: bool = False, 
         result.remaining = lint_source(text, path, settings)
         return result
     rejected: set[tuple[Any, ...]] = set()
+
+    def fixable(d: Diagnostic) -> bool:
+        return allowed(d.fix, unsafe) and _key(d) not in rejected
+
+    history = [_State(text, current, 0)]
     for _ in range(MAX_ROUNDS):
-        todo = [d for d in current if allowed(d.fix, unsafe) and _key(d) not in rejected]
+        todo = [d for d in current if fixable(d)]
         if not todo:
             break
         chosen = _non_overlapping(result.text, todo)
         new = apply_fixes(result.text, [d.fix for d in chosen if d.fix])
-        after = _check(current, chosen, new, path, settings, encoding)
+        after = _check(current, chosen, new, path, settings, encoding, fixable)
         if not isinstance(after, str):
             result.text, current, result.fixed = new, after, result.fixed + len(chosen)
+            history.append(_State(new, after, result.fixed))
             continue
         # Something in the batch is wrong: find which, one fix at a time.
         for d in chosen:
             assert d.fix is not None
             if len(chosen) > 1:
                 new = apply_fixes(result.text, [d.fix])
-                after = _check(current, [d], new, path, settings, encoding)
+                after = _check(current, [d], new, path, settings, encoding, fixable)
             if isinstance(after, str):
                 rejected.add(_key(d))
                 result.dropped.append(f"{d.rule} at {d.line}:{d.col} ({d.fix.title}): the fix {after}")
                 continue
             result.text, current, result.fixed = new, after, result.fixed + 1
+            history.append(_State(new, after, result.fixed))
             break  # the other fixes' positions refer to the old text: re-lint first
     else:
-        result.converged = not any(allowed(d.fix, unsafe) and _key(d) not in rejected for d in current)
-    result.remaining = current
+        result.converged = not any(fixable(d) for d in current)
+    # The end result may not hold more findings of any rule than the file had: otherwise go back to the last
+    # round that did not (a finding revealed by one fix whose own fix was then dropped).
+    original = Counter(d.rule for d in history[0].diagnostics)
+    final = history[-1]
+    while any(n > original[r] for r, n in Counter(d.rule for d in final.diagnostics).items()):
+        history.pop()
+        worse = sorted(r for r, n in Counter(d.rule for d in final.diagnostics).items() if n > original[r])
+        result.dropped.append(f"{final.fixed - history[-1].fixed} fix(es) undone: they led to new {', '.join(worse)}")
+        final = history[-1]
+    result.text, result.fixed, result.remaining = final.text, final.fixed, final.diagnostics
     return result
 
 
