@@ -209,8 +209,8 @@ def _settings(args: argparse.Namespace, anchor: Path):
 def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     from kerasnanlint.diagnostics import Diagnostic
 
-    if not args.paths:
-        args.paths = [Path(".")]
+    if not args.paths:  # --stdin-filename alone reads standard input, as in ruff (what editors send)
+        args.paths = [Path("-" if args.stdin_filename else ".")]
     stdin = [p for p in args.paths if str(p) == "-"]
     if stdin and len(args.paths) > 1:
         raise UsageError("`-` (standard input) cannot be combined with other paths")

@@ -306,6 +306,12 @@ def test_stdin_with_filename_uses_its_path_and_config(tmp_path: Path):
     assert ignored.returncode == 0
 
 
+def test_stdin_filename_alone_reads_stdin(tmp_path: Path):
+    write(tmp_path, {"other.py": FLAGGED})  # not linted: only standard input is
+    result = lint(tmp_path, "--stdin-filename", "new.py", stdin=FLAGGED)
+    assert codes(result) == [("new.py", 6, "KNL107")]
+
+
 def test_stdin_without_filename(tmp_path: Path):
     result = lint(tmp_path, "-", stdin=FLAGGED)
     assert codes(result) == [("-", 6, "KNL107")]
