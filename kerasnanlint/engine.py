@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import tokenize
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from kerasnanlint.files import mentions_keras
+from kerasnanlint.positions import Positions
 from kerasnanlint.registry import CHECKS, FIXERS, RULES, SYNTAX_ERROR, Rule, load_checks
 from kerasnanlint.semantics.module import ModuleFacts, collect
 from kerasnanlint.suppressions import parse_suppressions
@@ -58,7 +60,7 @@ class Context:
     settings: Settings
     reports: list[_Report] = field(default_factory=list)
     # Node positions, filled in before fixers run (a fixer may need a line's indentation); None during checks.
-    positions: dict[cst.CSTNode, CodeRange] | None = None
+    positions: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def report(
         self,
@@ -171,7 +173,7 @@ def lint_module(module: cst.Module, text: str, path: str, settings: Settings) ->
     ]
     if not reports:
         return []
-    positions = ctx.positions = _positions(module)
+    positions = ctx.positions = Positions(module, text)
     for r in reports:
         if r.fix is None and r.rule.code in FIXERS:
             r.fix = FIXERS[r.rule.code](ctx, r.node, r.data or {})
@@ -205,13 +207,12 @@ def lint_module(module: cst.Module, text: str, path: str, settings: Settings) ->
     return out
 
 
-def _positions(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
-    """Positions are computed only for files that have something to report (they cost ~1.3x a parse)."""
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    return dict(wrapper.resolve(PositionProvider))
+def _positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """Positions are computed only for files that have something to report (see positions.py for the cost)."""
+    return Positions(module)
 
 
-def _resolve_fix(fix: PendingFix | None, positions: dict[cst.CSTNode, CodeRange]) -> Fix | None:
+def _resolve_fix(fix: PendingFix | None, positions: Mapping[cst.CSTNode, CodeRange]) -> Fix | None:
     if fix is None:
         return None
     edits = []

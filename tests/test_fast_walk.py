@@ -104,3 +104,21 @@ def test_descendants_in_source_order() -> None:
     module.visit(ref)
     assert [id(c) for c in calls] == [id(c) for c in ref.found]
     assert facts_module.collect(module).calls  # collect() goes through the fast walk
+
+
+@pytest.mark.parametrize(("name", "source"), _corpus(), ids=lambda x: x if len(x) < 60 else "src")
+def test_positions_match_position_provider(name: str, source: str) -> None:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from kerasnanlint.positions import Positions
+
+    for text in (source, source.replace("\n", "\r\n"), source.rstrip("\n")):
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError:
+            pytest.skip("not parsable")
+        reference = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        ours = Positions(module, text)
+        assert len(ours) == len(reference)
+        for node, rng in reference.items():
+            assert ours[node] == rng, type(node).__name__
