@@ -168,10 +168,11 @@ def constant_labels(ctx: Context) -> None:
 _HANDLERS = frozenset(
     {
         "dropna", "fillna", "isna", "isnull", "notna", "notnull", "isnan", "nan_to_num", "interpolate", "ffill",
-        "bfill", "backfill", "pad", "check_numerics", "SimpleImputer", "KNNImputer", "IterativeImputer",
-        "Imputer", "isfinite", "is_nan", "is_finite",
+        "bfill", "backfill", "pad", "check_numerics", "isfinite", "is_nan", "is_finite",
     }
 )  # fmt: skip
+# An imputer anywhere in the file: the data is meant to be imputed (we do not follow it through fit_transform).
+_IMPUTERS = frozenset({"SimpleImputer", "KNNImputer", "IterativeImputer", "Imputer", "MissingIndicator"})
 
 
 def _names_in(expr: cst.CSTNode) -> Iterator[cst.Name | cst.Call]:
@@ -275,6 +276,8 @@ def unchecked_missing_values(ctx: Context) -> None:
         return
     sinks = [c for c in facts.calls if c.method in _TRAINING and _receiver_may_train(facts, c)]
     if not sinks:
+        return
+    if any(last_part(c.qualname or c.dotted) in _IMPUTERS for c in facts.calls):
         return
     scopes = [s for s in facts.scopes if not isinstance(s.node, cst.Lambda)]
     handlers = [c for c in facts.calls if _handler_name(c) is not None]
