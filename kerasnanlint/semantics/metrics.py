@@ -258,7 +258,8 @@ class _Namer:
         self.hm_scopes = hm_scopes
         self.sites = {id(s.node): s for s in facts.calls}
 
-    def _created_once_inside(self, call: cst.Call, qualname: str | None, class_name: str | None) -> bool:
+    def _created_once_inside(self, call: cst.Call, qualname: str | None, class_name: str | None, index: int) -> bool:
+        """Is this the only auto-named instance of its class made in the hypermodel (so no ``_1`` suffix)?"""
         site = self.sites.get(id(call))
         if site is None or site.scope not in self.hm_scopes:
             return False
@@ -267,6 +268,7 @@ class _Namer:
             for s in self.facts.calls
             if s.scope in self.hm_scopes
             and ((qualname is not None and s.qualname == qualname) or (class_name and s.dotted == class_name))
+            and _name_argument(s.node, index) is _ABSENT
         ]
         return len(same) == 1
 
@@ -302,7 +304,7 @@ class _Namer:
                 return (given, q) if isinstance(given, str) else None
             if default is not None:
                 return default, q
-            if self._created_once_inside(call, q, None):
+            if self._created_once_inside(call, q, None, index):
                 return to_snake_case(last_part(q)), q
             return None
         if q is None and isinstance(call.func, cst.Name) and not _bound(call.func.value, scope):
@@ -328,7 +330,7 @@ class _Namer:
                 return (given, origin) if isinstance(given, str) else None
             if default is not None:
                 return default, origin
-            if self._created_once_inside(call, None, info.name):
+            if self._created_once_inside(call, None, info.name, index):
                 return to_snake_case(info.name), origin
             return None
         # An __init__ with a ``name`` parameter whose default is a string literal.
