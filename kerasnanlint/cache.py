@@ -1,4 +1,4 @@
-"""Results cache keyed by (content hash, settings fingerprint, version), one small JSON file per entry.
+"""Results cache keyed by (content hash, settings fingerprint, code fingerprint), one small JSON file per entry.
 
 Entries are written atomically; an unreadable entry is a miss, never an error.
 """
@@ -17,9 +17,20 @@ from kerasnanlint.diagnostics import Diagnostic
 CACHE_DIR_NAME = ".kerasnanlint_cache"
 
 
+def code_fingerprint() -> str:
+    """Version plus the size and mtime of every module of the package, so an edited rule (a development
+    checkout, an upgrade that keeps the version) never serves stale results. Costs a few dozen stats."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.blake2b(__version__.encode(), digest_size=8)
+    for path in sorted(package.rglob("*.py")):
+        st = path.stat()
+        h.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
 class Cache:
     def __init__(self, root: Path, settings_fingerprint: str) -> None:
-        self.folder = root / CACHE_DIR_NAME / __version__ / settings_fingerprint
+        self.folder = root / CACHE_DIR_NAME / f"{__version__}-{code_fingerprint()}" / settings_fingerprint
         self._ready = False
 
     @staticmethod
