@@ -72,6 +72,24 @@ def _logged(facts: ModuleFacts, tuner: TunerInfo) -> LoggedNames | None:
     return result
 
 
+def _acronym(name: str) -> str:
+    return "".join(part[0] for part in strip_objective(name).split("_") if part)
+
+
+def _closest(name: str, candidates: list[str], metrics: list[str]) -> list[str]:
+    """The logged name the user most likely meant: an acronym (rmse), a close spelling, the only metric."""
+    base = strip_objective(name)
+    prefix = "val_" if name.startswith("val_") else ""
+    by_acronym = [c for c in metrics if c.startswith(prefix) and _acronym(c[len(prefix) :]) == base]
+    if by_acronym:
+        return by_acronym[:1]
+    pool = candidates if "loss" in base else metrics
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.5)
+    if close:
+        return close
+    return metrics[:1] if len(metrics) == 1 else []
+
+
 def _names_list(names: list[str], limit: int = 6) -> str:
     shown = ", ".join(f'"{n}"' for n in names[:limit])
     return shown + (", ..." if len(names) > limit else "")
@@ -101,9 +119,7 @@ def objective_not_logged(ctx: Context) -> None:
             train = sorted(logged.names, key=lambda n: (n != "loss", n))
             candidates = [f"val_{n}" for n in train] if validation else train
             metrics = [n for n in candidates if strip_objective(n) != "loss" and not n.endswith("_loss")]
-            close = difflib.get_close_matches(obj.name, candidates, n=1, cutoff=0.5)
-            if not close and len(metrics) == 1:
-                close = metrics
+            close = _closest(obj.name, candidates, metrics)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
             if len(train) == 1:
                 hint = ""
