@@ -221,3 +221,30 @@ def test_fix_code_action_is_generic_over_diagnostic_fix(monkeypatch: pytest.Monk
     [edit] = doc_edit.edits
     assert edit.range == finding_range()
     assert edit.new_text == "np.isnan(y)"
+
+
+@pytest.mark.asyncio
+async def test_rule_fix_code_action_over_stdio(client: LanguageClient, tmp_path: Path):
+    uri = open_doc(client, tmp_path / "fixme.py")
+    [diag] = await published(client, uri, until=bool)
+    if not (isinstance(diag.data, dict) and diag.data.get("fix")):
+        pytest.skip("KNL107 has no fix in this build")
+
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diag.range,
+            context=types.CodeActionContext(diagnostics=[diag]),
+        )
+    )
+    assert actions is not None
+    [fix] = [a for a in actions if isinstance(a, types.CodeAction) and a.title.startswith("KNL107: ")]
+    assert fix.edit is not None and fix.edit.document_changes
+    [doc_edit] = fix.edit.document_changes
+    assert isinstance(doc_edit, types.TextDocumentEdit)
+    # Apply the edits as an editor does (last first, so earlier ranges stay valid).
+    version = 2
+    for edit in sorted(doc_edit.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        change(client, uri, version, edit.range, edit.new_text)
+        version += 1
+    assert await published(client, uri, until=lambda d: not d) == []
