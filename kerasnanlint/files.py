@@ -55,7 +55,7 @@ def discover(paths: list[Path], settings: Settings) -> Iterator[Path]:
     """Files to lint, in a stable order. Explicit files are linted unless ``force_exclude`` is set and
     they are excluded (pre-commit passes every staged file explicitly)."""
     gitignore = _GitIgnore() if settings.respect_gitignore else None
-    root = settings.root.resolve()
+    root = _gitignore_root(settings.root.resolve())
     seen: set[Path] = set()
     for path in paths:
         if path.is_file():
@@ -79,6 +79,14 @@ def discover(paths: list[Path], settings: Settings) -> Iterator[Path]:
                 if key not in seen:
                     seen.add(key)
                     yield file
+
+
+def _gitignore_root(root: Path) -> Path:
+    """The git work tree holding ``root`` (its .gitignore files above ``root`` apply too, as in git), else root."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            return folder
+    return root
 
 
 def _excluded(path: Path, settings: Settings, gitignore: _GitIgnore | None, root: Path, *, is_dir: bool) -> bool:

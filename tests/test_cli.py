@@ -265,6 +265,13 @@ def test_gitignore_is_honoured(tmp_path: Path):
     assert len(codes(lint(tmp_path, "."))) == 5
 
 
+def test_gitignore_above_the_linted_folder_applies_inside_a_git_repo(tmp_path: Path):
+    write(tmp_path, {".gitignore": "src/generated/\n", "src/bad.py": FLAGGED, "src/generated/bad.py": FLAGGED})
+    (tmp_path / ".git").mkdir()
+    assert codes(lint(tmp_path, "src")) == [("src/bad.py", 6, "KNL107")]
+    assert codes(lint(tmp_path / "src", ".")) == [("bad.py", 6, "KNL107")]
+
+
 # --- suppressions ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("comment", "suppressed"),
