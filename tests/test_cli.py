@@ -344,6 +344,15 @@ def test_unparsable_files_yield_one_knl000_each(tmp_path: Path):
     assert "decode" in messages["c_undecodable.py"]
 
 
+def test_jobs_and_cache_do_not_change_results(tmp_path: Path):
+    write(tmp_path, {f"m{i}.py": FLAGGED if i % 2 else CLEAN for i in range(10)})
+    serial = lint(tmp_path, ".", "--format", "json", "--jobs", "1", "--no-cache").stdout
+    assert len(json.loads(serial)) == 5
+    assert lint(tmp_path, ".", "--format", "json", "--jobs", "2", "--no-cache").stdout == serial
+    assert lint(tmp_path, ".", "--format", "json").stdout == serial  # fills the cache
+    assert lint(tmp_path, ".", "--format", "json").stdout == serial  # reads it
+
+
 # --- statistics, rules, version --------------------------------------------------------------------------
 def test_statistics(tmp_path: Path):
     write(tmp_path, {"a.py": FLAGGED, "b.py": FLAGGED, "c.py": "import keras\nx = (\n"})
