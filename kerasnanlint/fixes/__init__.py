@@ -4,4 +4,4 @@ A fixer gets the check's Context, the reported node and the report's ``data`` an
 when no fix is certain). Keeping them apart from the checks lets a rule and its fix evolve separately.
 """
 
-from kerasnanlint.fixes import numerics  # noqa: F401
+from kerasnanlint.fixes import activations, hyperparams, numerics, objectives  # noqa: F401

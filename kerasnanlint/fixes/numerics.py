@@ -6,8 +6,9 @@ from typing import Any
 
 import libcst as cst
 
-from kerasnanlint.engine import Context, PendingFix
-from kerasnanlint.fixes.common import SAFE, arg_code, ensure_name, parent, pending, register, replace_expr
+from kerasnanlint.engine import Context, NodeEdit, PendingFix
+from kerasnanlint.fixes.common import SAFE, UNSAFE, arg_code, ensure_name, parent, pending, register, replace_expr
+from kerasnanlint.semantics.module import descendants
 
 # The NaN spelled through NumPy or tf.experimental.numpy has an isnan beside it in the same module.
 _ISNAN_BESIDE = {"numpy": "numpy.isnan", "tensorflow.experimental.numpy": "tensorflow.experimental.numpy.isnan"}
@@ -56,3 +57,97 @@ def nan_equality(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> Pendi
     if isinstance(node.comparisons[0].operator, cst.NotEqual):
         call = f"not {call}" if _is_boolean_context(ctx, node) else f"~{call}"
     return pending(f"Use `{isnan}()`", SAFE, replace_expr(ctx, node, call), imports)
+
+
+# ------------------------------------------------------------------------------------- KNL101, KNL102
+
+
+def _api_module(ctx: Context, qual: str | None, node: cst.CSTNode) -> str:
+    """The canonical tensor module to spell a guard in: the op's own (``tf.math.log`` -> tensorflow), for an
+    operator the one its operands call (``ops.sum(a) / ops.sum(b)`` -> keras.ops), else the file's usual one."""
+    from kerasnanlint.checks.numerics import _Api
+
+    api = _Api(ctx.facts.imports)
+    if qual is None:
+        for call in descendants(node, cst.Call):
+            q = ctx.facts.resolve(call.func)  # type: ignore[attr-defined]
+            if q and q.startswith(("tensorflow.", "keras.ops.", "keras.backend.", "numpy.")):
+                qual = q
+                break
+    flavor = api.flavor(qual)
+    if flavor == "K":  # Keras 3's keras.backend has no maximum or divide_no_nan
+        flavor = "tf" if "tf" in api.alias else "ops"
+    return {"tf": "tensorflow", "ops": "keras.ops", "np": "numpy"}[flavor]
+
+
+def _eps(ctx: Context) -> str:
+    from kerasnanlint.checks.numerics import _Api
+
+    return _Api(ctx.facts.imports).eps
+
+
+def _qual(ctx: Context, node: cst.CSTNode) -> str | None:
+    return ctx.facts.resolve(node.func) if isinstance(node, cst.Call) else None
+
+
+def _divide_operands(ctx: Context, node: cst.CSTNode) -> tuple[cst.BaseExpression | None, cst.BaseExpression] | None:
+    from kerasnanlint.checks.numerics import _first, _nth, _op
+
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        return node.left, node.right
+    if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.DivideAssign):
+        return node.target, node.value  # type: ignore[return-value]
+    if isinstance(node, cst.Call) and not any(a.star for a in node.args):
+        op = _op(_qual(ctx, node))
+        if op == "reciprocal":
+            x = _first(node, "x")
+            return (None, x) if x is not None else None
+        num, den = _nth(node, 0, "x", "x1"), _nth(node, 1, "y", "x2")
+        if num is not None and den is not None and len(node.args) == 2:  # name=, rounding modes...: leave them
+            return num, den
+    return None
+
+
+@register("KNL101")
+def unguarded_division(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
+    operands = _divide_operands(ctx, node)
+    if operands is None:
+        return None
+    num, den = operands
+    module = _api_module(ctx, _qual(ctx, node), node)
+    target = {"tensorflow": "tensorflow.math.divide_no_nan", "keras.ops": "keras.ops.divide_no_nan"}.get(module)
+    if target is None:  # numpy has no divide_no_nan; inside a loss the values are tensors anyway
+        target = (
+            "tensorflow.math.divide_no_nan" if ctx.facts.imports.mentions("tensorflow") else "keras.ops.divide_no_nan"
+        )
+    found = ensure_name(ctx, target, node)
+    if found is None:
+        return None
+    no_nan, imports = found
+    n = arg_code(ctx, num) if num is not None else "1.0"
+    call = f"{no_nan}({n}, {arg_code(ctx, den)})"
+    if isinstance(node, cst.AugAssign):
+        call = f"{ctx.module.code_for_node(node.target)} = {call}"
+    # Unsafe: where the denominator is 0 the result becomes 0 instead of inf/NaN, a choice the author makes.
+    return pending(f"Use `{no_nan}`", UNSAFE, NodeEdit(node, call), imports)
+
+
+@register("KNL102")
+def unguarded_log(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
+    from kerasnanlint.checks.numerics import _first, _op
+
+    if not isinstance(node, cst.Call) or any(a.star for a in node.args):
+        return None
+    x = _first(node, "x", "input")
+    if x is None:
+        return None
+    qual = _qual(ctx, node)
+    module = _api_module(ctx, qual, node)
+    found = ensure_name(ctx, f"{module}.maximum", node)
+    if found is None:
+        return None
+    maximum, imports = found
+    low = f"-1.0 + {_eps(ctx)}" if _op(qual) == "log1p" else _eps(ctx)
+    # Unsafe: values below the bound are raised to it, which changes the loss where they occur.
+    edit = NodeEdit(x, f"{maximum}({arg_code(ctx, x)}, {low})")
+    return pending(f"Bound the argument with `{maximum}`", UNSAFE, edit, imports)

@@ -1,0 +1,97 @@
+"""Fixes for the output-activation vs loss rules (KNL2xx): make ``from_logits`` say what the output is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from kerasnanlint.engine import Context, NodeEdit, PendingFix
+from kerasnanlint.fixes.common import UNSAFE, ensure_name, parent, pending, register, set_keyword
+from kerasnanlint.semantics import models as M
+
+_CLASS = {
+    "binary_crossentropy": "BinaryCrossentropy",
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+    "binary_focal_crossentropy": "BinaryFocalCrossentropy",
+    "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
+}
+
+
+def _loss_at(ctx: Context, node: cst.CSTNode, wanted: set[str]) -> tuple[M.Loss, list[M.Output]] | None:
+    """The loss written at ``node`` and the outputs it trains, when each has one fixed activation among
+    ``wanted`` (an ``hp.Choice`` of a linear and a probability head cannot satisfy one from_logits value)."""
+    found: M.Loss | None = None
+    outputs: list[M.Output] = []
+    for model in M.models(ctx.facts):
+        for out, loss, _comp in M.loss_pairs(model):
+            if loss.node is not node:
+                continue
+            act = out.activation
+            if act is None or act.choice is not None or not set(act.names) <= wanted:
+                return None
+            found = loss
+            outputs.append(out)
+    return (found, outputs) if found is not None else None
+
+
+def _linear_output(ctx: Context, out: M.Output) -> NodeEdit | None:
+    """Make an output layer linear where its activation is written as its own argument."""
+    act = out.activation
+    if act is None or not act.explicit or out.kind == "function":
+        return None
+    up = parent(ctx, act.node)
+    if not (isinstance(up, cst.Arg) and parent(ctx, up) is out.layer):
+        return None
+    return NodeEdit(act.node, '"linear"' if out.kind == "Activation" else "None")
+
+
+def _set_from_logits(ctx: Context, loss: M.Loss, value: bool) -> list[NodeEdit] | None:
+    given = loss.from_logits_arg
+    if given is not None:
+        if given.keyword is None:
+            call = loss.node
+            positional = [a for a in call.args if a.keyword is None] if isinstance(call, cst.Call) else []
+            if positional and positional[-1] is given and not given.star:
+                return [NodeEdit(given, f"from_logits={value}")]  # say what the bare True/False meant
+        return [NodeEdit(given.value, str(value))]
+    if isinstance(loss.node, cst.Call):
+        if any(a.star for a in loss.node.args):
+            return None
+        return set_keyword(ctx, loss.node, "from_logits", str(value))
+    cls = _CLASS.get(loss.name or "")
+    if cls is None:
+        return None
+    spelled = ensure_name(ctx, f"keras.losses.{cls}", loss.node)
+    if spelled is None:
+        return None
+    name, imports = spelled
+    return [NodeEdit(loss.node, f"{name}(from_logits={value})"), *imports]
+
+
+@register("KNL201")
+def probabilities_into_from_logits(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
+    found = _loss_at(ctx, node, set(M.PROBABILITY))
+    if found is None or found[0].from_logits is not True:
+        return None
+    loss, outputs = found
+    # Preferred: a linear output and from_logits=True, the numerically stable pair (what KNL206 asks for too).
+    # On TF the loss is unchanged (Keras already used the logits); predict() then returns logits.
+    linear = [_linear_output(ctx, out) for out in outputs]
+    if linear and all(e is not None for e in linear):
+        return pending("Make the output linear (keep from_logits=True)", UNSAFE, [e for e in linear if e])
+    # Otherwise say the output is probabilities (kept only where KNL206 is not selected: it flags that pair).
+    edits = _set_from_logits(ctx, loss, False)
+    return pending("Set from_logits=False", UNSAFE, edits) if edits else None
+
+
+@register("KNL202")
+def logits_into_probability_loss(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
+    found = _loss_at(ctx, node, {M.LINEAR})
+    if found is None or found[0].from_logits is not False:
+        return None
+    loss = found[0]
+    edits = _set_from_logits(ctx, loss, True)
+    # Unsafe: the loss changes, and a threshold metric such as "accuracy" still reads the outputs as probabilities.
+    return pending("Set from_logits=True", UNSAFE, edits) if edits else None
