@@ -284,6 +284,8 @@ def _signature(ctx: Context, decl: HpDecl) -> tuple | None:
             return None
         if key == "sampling" and (v is ABSENT or v is None):
             v = "linear"
+        if key == "step" and decl.kind == "Int" and (v is ABSENT or v is None) and _sampling(decl) == "linear":
+            v = 1  # Int's linear default step
         if isinstance(v, str) and key == "sampling":
             v = v.lower()
         if isinstance(v, list):
@@ -306,10 +308,10 @@ def hp_redeclared(ctx: Context) -> None:
         earlier, earlier_sig = first[key]
         if sig is None or earlier_sig is None or sig == earlier_sig:
             continue
+        first_code = " ".join(ctx.code(earlier.node).split())
         ctx.report(
             decl.node,
             KNL405,
             f'hyperparameter "{decl.name}" is declared again with a different range: KerasTuner keeps the first'
-            f" declaration, `{ctx.code(earlier.node)}`, and silently returns its value here; give this one its"
-            " own name",
+            f" declaration, `{first_code}`, and silently returns its value here; give this one its own name",
         )

@@ -63,7 +63,8 @@ def _logged(facts: ModuleFacts, tuner: TunerInfo) -> LoggedNames | None:
     hm = tuner.hypermodel
     if hm is None or hm.custom_fit or tuner.custom_run_trial or tuner.overrides_compile or tuner.kind == "SklearnTuner":
         return None
-    compiles = [s for s in facts.calls if s.method == "compile" and s.scope in hm.scopes]
+    # ``model.compile``: the receiver is a local, never an imported module (``re.compile``)
+    compiles = [s for s in facts.calls if s.method == "compile" and s.qualname is None and s.scope in hm.scopes]
     if not compiles:
         return None
     result = LoggedNames()
