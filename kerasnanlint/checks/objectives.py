@@ -132,6 +132,7 @@ def objective_not_logged(ctx: Context) -> None:
                 KNL301,
                 f'objective "{obj.name}" is never logged: {what}{hint}. Every trial then fails with '
                 f"KeyError: '{obj.name}' and the search stops after 3 consecutive failures.",
+                data={"candidate": close[0]} if close else None,
             )
 
 
