@@ -6,6 +6,7 @@ runtime test at the end re-measures a few of them when the runtime extra is inst
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import libcst as cst
 import pytest
 
 from kerasnanlint.semantics.metrics import (
+    INFERRED,
     compile_logged_names,
     inferred_direction,
     known_direction,
@@ -258,6 +260,13 @@ out = {"single": keys(s, y, loss="bce", metrics=["acc", keras.metrics.AUC(), ker
 keras.backend.clear_session()
 i = keras.Input((4,)); a = layers.Dense(1, name="out_a")(i); b = layers.Dense(1, name="out_b")(i)
 out["two"] = keys(keras.Model(i, [a, b]), [y, y], loss="mse", metrics=["accuracy", "mae"])
+from keras_tuner.src.engine.metrics_tracking import infer_metric_direction
+def infer(name):
+    try:
+        return infer_metric_direction(name)
+    except TypeError:
+        return "error"
+out["directions"] = {n: infer(n) for n in json.loads(sys.argv[1])}
 json.dump(out, sys.stdout)
 """
 
@@ -266,10 +275,10 @@ json.dump(out, sys.stdout)
 def test_names_match_real_keras() -> None:
     pytest.importorskip("keras")
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-c", RUNTIME_SCRIPT], capture_output=True, text=True, env=env, timeout=300)
+    probes = [*INFERRED, "val_f1_score", "weighted_accuracy", "val_custom_metric", "rmse", "auc_1", "Val_loss"]
+    argv = [sys.executable, "-c", RUNTIME_SCRIPT, json.dumps(probes)]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    import json
-
     real = json.loads(proc.stdout.strip().splitlines()[-1])
     single, _ = logged(
         "model = keras.Sequential([layers.Dense(1)])\n"
@@ -278,3 +287,4 @@ def test_names_match_real_keras() -> None:
     two, _ = logged(TWO + 'model = keras.Model(i, [a, b])\nmodel.compile(loss="mse", metrics=["accuracy", "mae"])')
     assert set(real["single"]) == single | {f"val_{n}" for n in single}
     assert set(real["two"]) == two | {f"val_{n}" for n in two}
+    assert real["directions"] == {n: inferred_direction(n) for n in probes}
