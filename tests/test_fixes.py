@@ -123,6 +123,169 @@ def test_chained_comparison_gets_no_fix() -> None:
     assert d.fix is None
 
 
+# --- other rules: the cases the catalogue examples do not show ---------------------------------------------
+
+TUNER = """import keras
+import keras_tuner as kt
+
+OBJ = "val_f1_score"
+
+
+def build(hp):
+    model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy", keras.metrics.F1Score()])
+    lr = hp.Float("lr", 1e-4, 1e-1, sampling="linear")
+    lr2 = hp.Float("learning_rate", 1e-4, 1e-1, step=1e-3)
+    keras.optimizers.Adam(lr)
+    keras.optimizers.Adam(lr2)
+    return model
+
+
+t1 = kt.RandomSearch(build, objective=OBJ, overwrite=True)
+t2 = kt.RandomSearch(build, objective="val_custom_metric", overwrite=True)
+t3 = kt.RandomSearch(build, objective="val_accuracy", overwrite=True)
+cbs = [keras.callbacks.EarlyStopping()]
+t3.search(x, y, validation_split=0.2, callbacks=cbs)
+t3.search(x, y, validation_split=0.2, callbacks=None)
+t3.search(x, y, validation_split=0.2, callbacks=make())
+"""
+
+
+def _changed_lines(before: str, after: str) -> list[tuple[str, str]]:
+    return [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
+
+
+def test_objective_through_a_variable_is_wrapped_where_the_tuner_reads_it() -> None:
+    result = _fix(TUNER, only="KNL303", unsafe=False)
+    assert _changed_lines(TUNER, result.text) == [
+        (
+            "t1 = kt.RandomSearch(build, objective=OBJ, overwrite=True)",
+            't1 = kt.RandomSearch(build, objective=kt.Objective(OBJ, direction="max"), overwrite=True)',
+        )
+    ]  # the custom metric's direction is a guess: only with --unsafe-fixes
+    result = _fix(TUNER, only="KNL303")
+    assert 'objective=kt.Objective("val_custom_metric", direction="max")' in result.text
+
+
+def test_learning_rate_sampling() -> None:
+    result = _fix(TUNER, only="KNL401", unsafe=False)
+    assert _changed_lines(TUNER, result.text) == [
+        (
+            '    lr = hp.Float("lr", 1e-4, 1e-1, sampling="linear")',
+            '    lr = hp.Float("lr", 1e-4, 1e-1, sampling="log")',
+        )
+    ]  # with a step, log sampling would need a multiplicative step: no fix
+    assert [d.fix for d in result.remaining] == [None]
+
+
+def test_terminate_on_nan_goes_into_the_callbacks() -> None:
+    result = _fix(TUNER, only="KNL305", unsafe=False)
+    assert _changed_lines(TUNER, result.text) == [
+        (
+            "cbs = [keras.callbacks.EarlyStopping()]",
+            "cbs = [keras.callbacks.EarlyStopping(), keras.callbacks.TerminateOnNaN()]",
+        ),
+        (
+            "t3.search(x, y, validation_split=0.2, callbacks=None)",
+            "t3.search(x, y, validation_split=0.2, callbacks=[keras.callbacks.TerminateOnNaN()])",
+        ),
+    ]
+
+
+def test_objective_rename_needs_a_close_logged_name() -> None:
+    src = TUNER.replace('objective="val_custom_metric"', 'objective="val_acuracy"')
+    result = _fix(src, only="KNL301")
+    assert 'objective="val_accuracy"' in result.text
+    assert 'OBJ = "val_f1_score"' in result.text  # F1Score() logs f1_score: nothing to rename
+    src = TUNER.replace(", keras.metrics.F1Score()", "")
+    result = _fix(src, only="KNL301")
+    assert result.fixed == 0  # val_f1_score is not a typo of val_accuracy
+    src = TUNER.replace("keras.metrics.F1Score()", "keras.metrics.RootMeanSquaredError()")
+    result = _fix(src.replace('"val_custom_metric"', '"val_rmse"'), only="KNL301")
+    assert 'objective="val_root_mean_squared_error"' in result.text and result.fixed == 1
+
+
+TF_MODELS = """import tensorflow as tf
+
+
+def build(hp):
+    inputs = tf.keras.Input((4,))
+    outputs = tf.keras.layers.Dense(3)(inputs)
+    model = tf.keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def build2(hp):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Activation("softmax")])
+    model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(True))
+    return model
+
+
+def build3(hp):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Softmax()])
+    model.compile(optimizer="adam", loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))
+    return model
+"""
+
+
+def test_from_logits_fixes_in_tf_keras_style() -> None:
+    result = _fix(TF_MODELS)
+    assert _changed_lines(TF_MODELS, result.text) == [
+        (
+            '    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")',
+            '    model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))',
+        ),
+        (
+            '    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Activation("softmax")])',
+            '    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Activation("linear")])',
+        ),
+    ]
+    # A Softmax() layer cannot be made linear in place, and from_logits=False would trade KNL201 for KNL206.
+    assert len(result.dropped) == 1 and "KNL206" in result.dropped[0]
+    only = _fix(TF_MODELS, only="KNL201")
+    assert "CategoricalCrossentropy(from_logits=False)" in only.text
+
+
+LOSSES = """import keras
+import tensorflow as tf
+from keras import ops
+
+
+def my_loss(y_true, y_pred):
+    ratio = ops.sum(y_true) / ops.sum(y_pred)
+    total = tf.math.divide(y_true, y_pred - y_true)
+    x = ops.sum(y_true)
+    x /= ops.sum(y_pred)
+    return tf.math.log(y_pred) + ops.log1p(y_pred - 1.0) + ratio + total + x
+
+
+model = keras.Sequential([keras.layers.Dense(1)])
+model.compile(loss=my_loss)
+"""
+
+
+def test_numerics_guards_use_the_api_at_hand() -> None:
+    result = _fix(LOSSES)
+    assert _changed_lines(LOSSES, result.text) == [
+        (
+            "    ratio = ops.sum(y_true) / ops.sum(y_pred)",
+            "    ratio = ops.divide_no_nan(ops.sum(y_true), ops.sum(y_pred))",
+        ),
+        (
+            "    total = tf.math.divide(y_true, y_pred - y_true)",
+            "    total = tf.math.divide_no_nan(y_true, y_pred - y_true)",
+        ),
+        ("    x /= ops.sum(y_pred)", "    x = ops.divide_no_nan(x, ops.sum(y_pred))"),
+        (
+            "    return tf.math.log(y_pred) + ops.log1p(y_pred - 1.0) + ratio + total + x",
+            "    return tf.math.log(tf.maximum(y_pred, keras.backend.epsilon()))"
+            " + ops.log1p(ops.maximum(y_pred - 1.0, -1.0 + keras.backend.epsilon())) + ratio + total + x",
+        ),
+    ]
+    assert _fix(LOSSES, unsafe=False).fixed == 0  # every numerics guard changes values: unsafe
+
+
 # --- helpers: keywords, lists, imports in the file's style --------------------------------------------------
 
 

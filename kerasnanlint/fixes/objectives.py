@@ -144,14 +144,30 @@ def _logged_candidate(ctx: Context, tuner: TunerInfo, name: str) -> str | None:
     train = sorted(logged.names, key=lambda n: (n != "loss", n))
     candidates = [f"val_{n}" for n in train] if validation else train
     metrics = [n for n in candidates if strip_objective(n) != "loss" and not n.endswith("_loss")]
-    loss_like = "loss" in strip_objective(name)
-    pool = candidates if loss_like else metrics
-    close = difflib.get_close_matches(name, pool, n=2, cutoff=0.5)
-    if len(close) == 1:
-        return close[0]
-    if not close and not loss_like and len(metrics) == 1:
-        return metrics[0]
-    return None
+    pool = candidates if "loss" in strip_objective(name) else metrics
+    # Compare without the val_ prefix every candidate shares. A shortened or prefixed name ("acc" -> "accuracy",
+    # "f1" -> "f1_metric", "accuracy" -> "species_accuracy" of a two-output model) or a clear typo qualifies;
+    # a name that merely is the only metric ("f1_score" when only accuracy is logged) is not a typo: the author
+    # wants a metric compile() lacks, and renaming would silently tune something else.
+    base = name[4:] if validation else name
+    bases = {(c[4:] if validation else c): c for c in pool}
+    related = [c for b, c in bases.items() if _related(base, b)]
+    if related:
+        return related[0] if len(related) == 1 else None
+    close = difflib.get_close_matches(base, list(bases), n=2, cutoff=0.75)
+    return bases[close[0]] if len(close) == 1 else None
+
+
+def _acronym_of(name: str, logged: str) -> bool:
+    """ "val_rmse" for "val_root_mean_squared_error"."""
+    words = strip_objective(logged).split("_")
+    return len(words) > 1 and "".join(w[:1] for w in words) == strip_objective(name)
+
+
+def _related(name: str, logged: str) -> bool:
+    return (
+        logged.startswith(name) or name.startswith(logged) or logged.endswith("_" + name) or name.endswith("_" + logged)
+    )
 
 
 @register("KNL301")
@@ -162,7 +178,11 @@ def objective_not_logged(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) 
     tuner, obj = found
     if obj.name is None or obj.name_node is None or string(obj.name_node) is None:
         return None
-    target = data.get("candidate") or _logged_candidate(ctx, tuner, obj.name)  # type: ignore[arg-type]
+    assert tuner is not None
+    mine = _logged_candidate(ctx, tuner, obj.name)
+    hinted = data.get("candidate")
+    # The check's hint may be its best guess ("the only metric"); a rewrite needs a name that is plainly meant.
+    target = hinted if isinstance(hinted, str) and (hinted == mine or _acronym_of(obj.name, hinted)) else mine
     if not target:
         return None
     literal = _quoted(obj.name_node, target)
