@@ -19,8 +19,8 @@ import libcst as cst
 from kerasnanlint.diagnostics import Severity
 from kerasnanlint.engine import Context
 from kerasnanlint.registry import check, define_rule
-from kerasnanlint.semantics.losses import LAYER, LossFunction, loss_functions
-from kerasnanlint.semantics.module import Scope
+from kerasnanlint.semantics.losses import LAYER, METRIC, LossFunction, loss_functions
+from kerasnanlint.semantics.module import Scope, walk
 from kerasnanlint.semantics.names import ImportTable, canonical
 from kerasnanlint.semantics.values import arg_value, number
 
@@ -117,12 +117,24 @@ _INDICATOR |= {"logical_or", "logical_not", "logical_xor", "one_hot", "isclose",
 _PASS = {"cast", "convert_to_tensor", "identity", "stop_gradient", "reshape", "squeeze", "expand_dims"}
 _PASS |= {"transpose", "flatten", "gather", "gather_nd", "round", "rint", "floor", "ceil", "to_float", "boolean_mask"}
 _PASS |= {"batch_flatten", "asarray", "array", "take", "take_along_axis", "concat", "concatenate", "stack", "squeeze"}
-_NONNEG = {"abs", "square", "sqrt", "relu", "relu6", "softplus", "exp", "norm", "sigmoid", "softmax"}
+_NONNEG = {"abs", "square", "sqrt", "relu", "relu6", "softplus", "exp", "norm", "sigmoid", "softmax", "arange"}
 _BOUNDED = {"tanh", "sigmoid", "softmax", "sin", "cos", "softsign", "erf", "log_sigmoid", "log_softmax", "hard_sigmoid"}
 _MAX_LIKE = {"reduce_max", "max", "amax", "logsumexp", "reduce_logsumexp"}
 _COMPARE_OPS = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal"}
 # A single zero-initialised metric variable that counts samples or batches is > 0 once update_state ran.
 _COUNT_STATE = re.compile(r"count|total|num|samples|steps|batches|seen|^n$|^n_", re.I)
+
+
+_BINOPS: dict[str, cst.BaseBinaryOp] = {
+    "add": cst.Add(),
+    "subtract": cst.Subtract(),
+    "multiply": cst.Multiply(),
+    "divide": cst.Divide(),
+    "true_divide": cst.Divide(),
+    "truediv": cst.Divide(),
+    "pow": cst.Power(),
+    "power": cst.Power(),
+}
 
 
 def _op(qual: str | None) -> str | None:
@@ -289,14 +301,51 @@ class _Analysis:
         self.handled: set[cst.CSTNode] = set()  # ops already reported by KNL105 (or part of a KNL106)
         self.crossentropy: dict[cst.CSTNode, _CrossEntropy] = {}
         self.ce_logs: set[cst.CSTNode] = set()  # logs inside a hand-written crossentropy: KNL106 reports them
+        self.derived: dict[tuple[int, str], list[cst.BaseExpression]] = {}  # a, b = value: both come from value
+        self.mention_memo: dict[tuple[int, str, frozenset[str]], bool] = {}
+        self.extras: _Extras | None = None
         layer = target.role == LAYER
         sel = ctx.settings.rule_selected
         self.on101 = not layer and sel("KNL101")
         self.on102 = not layer and sel("KNL102")
         self.on103 = not layer and sel("KNL103")
-        self.on104 = sel("KNL104")
+        self.on104 = target.role != METRIC and sel("KNL104")  # an inf metric does not poison the weights
         self.on105 = not layer and target.has_gradient and sel("KNL105")
         self.on106 = not layer and target.prediction is not None and sel("KNL106")
+
+    def defining(self, name: str, scope: Scope) -> Scope | None:
+        s: Scope | None = scope
+        while s is not None and not (name in s.params or name in s.assignments or name in s.rebound):
+            s = s.parent
+        return s
+
+    def assigned_values(self, name: str, scope: Scope) -> tuple[Scope | None, list[cst.BaseExpression]]:
+        s = self.defining(name, scope)
+        if s is None:
+            return None, []
+        return s, [*s.assignments.get(name, []), *self.derived.get((id(s), name), [])]
+
+    def mentions(self, expr: cst.BaseExpression | None, names: frozenset[str], scope: Scope, depth: int = 3) -> bool:
+        """Does ``expr`` depend on one of ``names``, directly or through local assignments?"""
+        if expr is None or not names:
+            return False
+        for node in _subexpressions(expr):
+            if not isinstance(node, cst.Name):
+                continue
+            if node.value in names:
+                return True
+            if depth <= 0:
+                continue
+            s, values = self.assigned_values(node.value, scope)
+            if s is None or not values:
+                continue
+            key = (id(s), node.value, names)
+            if key not in self.mention_memo:
+                self.mention_memo[key] = False  # cycle guard
+                self.mention_memo[key] = any(self.mentions(v, names, s, depth - 1) for v in values)
+            if self.mention_memo[key]:
+                return True
+        return False
 
     def qual(self, call: cst.Call) -> str | None:
         return self.ctx.facts.imports.resolve(call.func)
@@ -359,7 +408,7 @@ class _Analysis:
                 return POS if lv.kind != _UNKNOWN else UNKNOWN
             if ln is not None and self.below(right, ln, scope, depth):
                 return POS  # 1 - y_pred after y_pred = clip(y_pred, eps, 1 - eps)
-            if lv.kind != _UNKNOWN or rv.kind != _UNKNOWN:
+            if lv.zero or rv.zero:  # n - 1 of two sizes or constants: unknown, not flagged
                 return _zero("a difference, 0 when both sides are equal", True)
             return UNKNOWN
         if isinstance(op, cst.Multiply | cst.MatrixMultiply):
@@ -374,11 +423,12 @@ class _Analysis:
         return UNKNOWN
 
     def name_value(self, name: str, scope: Scope, depth: int) -> _V:
-        s: Scope | None = scope
-        while s is not None and not (name in s.params or name in s.assignments or name in s.rebound):
-            s = s.parent
-        if s is None or name in s.rebound:
+        s = self.defining(name, scope)
+        if s is None:
             return UNKNOWN
+        if name in s.rebound:  # also unpacked or rebound in a loop: trust a guard written anywhere
+            values = s.assignments.get(name, [])
+            return POS if any(self.value(v, s, depth - 1).kind == _POS for v in values) else UNKNOWN
         key = (id(s), name)
         if key in self.memo:
             return self.memo[key]
@@ -386,7 +436,9 @@ class _Analysis:
         if values and key not in self.visiting and depth > 0:
             self.visiting.add(key)
             try:
-                result = _join([self.value(v, s, depth - 1) for v in values])
+                judged = [self.value(v, s, depth - 1) for v in values]
+                # x = ...; x = clip(x, eps, 1): assigned again, a guard in any assignment is trusted
+                result = POS if len(judged) > 1 and any(v.kind == _POS for v in judged) else _join(judged)
             finally:
                 self.visiting.discard(key)
         elif name in s.params:  # y_pred = tf.cast(y_pred, ...) reads the raw argument on the right
@@ -454,6 +506,18 @@ class _Analysis:
         if op in ("relu", "relu6"):
             return _zero("a relu output, 0 for every negative input")
         args = [a.value for a in call.args if a.keyword is None and not a.star][:2]
+        if op in _WHERE and self.extras is not None:  # the double where: where(x > 0, x, 1.0) is safe
+            then, other = _nth(call, 1, "x", "x1", "then_expression"), _nth(call, 2, "y", "x2", "else_expression")
+            if then is None or other is None:
+                return UNKNOWN
+            vs = [self.value(then, scope, depth), self.value(other, scope, depth)]
+            if all(v.kind == _POS for v in vs):
+                return POS
+            tested = self.extras.tested(_nth(call, 0, "condition"), scope)
+            for branch, v in ((then, vs[1]), (other, vs[0])):
+                if v.kind == _POS and _norm_code(self.ctx.code(branch)) in tested:
+                    return POS
+            return UNKNOWN
         if op == "maximum":
             vs = [self.value(a, scope, depth) for a in args]
             if any(v.kind == _POS for v in vs):
@@ -473,13 +537,7 @@ class _Analysis:
                 return self.value(x, scope, depth)
             return UNKNOWN
         if len(args) == 2:
-            binop = {
-                "add": cst.Add(),
-                "subtract": cst.Subtract(),
-                "multiply": cst.Multiply(),
-                "pow": cst.Power(),
-                "power": cst.Power(),
-            }.get(op) or (cst.Divide() if op in _DIVIDE else None)
+            binop = _BINOPS.get(op) or (cst.Divide() if op in _DIVIDE else None)
             if binop is not None:
                 return self.binary_value(binop, args[0], args[1], scope, depth)
         return UNKNOWN
@@ -608,8 +666,8 @@ class _Analysis:
         if not self.on104:
             return
         x = _first(call, "x", "input")
-        if x is None or self.bounded(x, scope):
-            return
+        if x is None or not self.mentions(x, frozenset(self.target.data), scope) or self.bounded(x, scope):
+            return  # exp of weights or constants (a learned temperature, a frequency table) is not flagged
         api, flavor = self.api, self.api.flavor(qual)
         xs = self.code(x)
         self.ctx.report(
@@ -637,8 +695,8 @@ class _Analysis:
             op, left, right = expr.operator, expr.left, expr.right
             ln, rn = number(left), number(right)
             if isinstance(op, cst.Multiply):
-                if (ln is not None and ln < 0 and self.nonneg(right, scope, depth)) or (
-                    rn is not None and rn < 0 and self.nonneg(left, scope, depth)
+                if (self.nonpos(left, scope, depth) and self.nonneg(right, scope, depth)) or (
+                    self.nonpos(right, scope, depth) and self.nonneg(left, scope, depth)
                 ):
                     return True
                 return (ln is not None and ln >= 0 and self.bounded(right, scope, depth)) or (
@@ -669,6 +727,10 @@ class _Analysis:
                 return self.bounded(x, scope, depth)
             if op in ("negative",):
                 return self.nonneg(x, scope, depth)
+            binop = _BINOPS.get(op or "")
+            args = [a.value for a in expr.args if a.keyword is None and not a.star]
+            if binop is not None and len(args) == 2:
+                return self.bounded(cst.BinaryOperation(args[0], binop, args[1]), scope, depth)
         return False
 
     def nonneg(self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 3) -> bool:
@@ -698,18 +760,25 @@ class _Analysis:
     def nonpos(self, expr: cst.BaseExpression | None, scope: Scope, depth: int) -> bool:
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
             return self.nonneg(expr.expression, scope, depth)
+        if isinstance(expr, cst.Call) and _op(self.qual(expr)) in _PASS:
+            return self.nonpos(_first(expr, "x"), scope, depth)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply | cst.Divide):
+            left, right = expr.left, expr.right
+            return (self.nonpos(left, scope, depth) and self.nonneg(right, scope, depth)) or (
+                self.nonneg(left, scope, depth) and self.nonpos(right, scope, depth)
+            )
         n = number(expr)
         return n is not None and n <= 0
 
     def _bounded_name(
         self, name: str, scope: Scope, depth: int, pred: Callable[[cst.BaseExpression, Scope, int], bool]
     ) -> bool:
-        s: Scope | None = scope
-        while s is not None and not (name in s.params or name in s.assignments or name in s.rebound):
-            s = s.parent
-        if s is None or name in s.rebound or depth <= 0:
+        s = self.defining(name, scope)
+        if s is None or depth <= 0:
             return s is None and pred is self.bounded and name.isupper()  # a module constant we cannot see
         values = s.assignments.get(name, [])
+        if name in s.rebound:  # unpacked or rebound in a loop: trust a clip written anywhere
+            return any(pred(v, s, depth - 1) for v in values)
         if not values or (id(s), name) in self.visiting:
             return False
         self.visiting.add((id(s), name))
@@ -749,7 +818,8 @@ def _subexpressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
     if isinstance(node, cst.Lambda | cst.FunctionDef):
         return
     if isinstance(node, cst.Attribute):
-        yield from _subexpressions(node.value)
+        if node.attr.value not in ("dtype", "shape"):  # x.dtype does not carry x's values
+            yield from _subexpressions(node.value)
         return
     if isinstance(node, cst.Arg):
         yield from _subexpressions(node.value)
@@ -770,13 +840,19 @@ class _Extras:
     # --- KNL105 ---------------------------------------------------------------------------------------
 
     def tested(self, cond: cst.BaseExpression | None, scope: Scope, depth: int = 2) -> set[str]:
-        """The values a where-condition tests: ``x`` in ``x > 0``, ``tf.not_equal(d, 0)``, ``mask = x > 0``."""
+        """The values a where-condition tests: ``x`` in ``x > 0``, ``tf.not_equal(d, 0)``, ``mask = x > 0``.
+
+        Empty when the condition is opaque (a parameter, a call we do not know): then the where is trusted.
+        """
         an = self.an
         if cond is None:
             return set()
         if isinstance(cond, cst.Name):
-            value = scope.single_assignment(cond.value) if depth > 0 else None
-            return self.tested(value, scope, depth - 1) if value is not None else set()
+            _s, values = an.assigned_values(cond.value, scope)
+            if not values or depth <= 0:
+                return set()
+            found = [self.tested(v, scope, depth - 1) for v in values]
+            return {cond.value}.union(*found) if all(found) else set()
         items: list[cst.BaseExpression] = []
         if isinstance(cond, cst.Comparison):
             items = [cond.left, *(c.comparator for c in cond.comparisons)]
@@ -831,71 +907,68 @@ class _Extras:
                 elif op in _SQRT or op == "reciprocal":
                     yield node, _first(node, "x"), op  # TF's kernels give 0 here; JAX/torch give NaN
 
-    def mentions_text(self, expr: cst.BaseExpression, tested: set[str]) -> bool:
+    def related(self, expr: cst.BaseExpression, tested: set[str], scope: Scope, depth: int = 2) -> bool:
+        """Does ``expr`` contain a tested value (``x`` of ``x > 0``), directly or through local assignments?"""
         code = self.an.ctx.code
-        return any(
-            isinstance(n, cst.Name | cst.Attribute | cst.Subscript | cst.Call | cst.BinaryOperation)
-            and _norm_code(code(n)) in tested
-            for n in _subexpressions(expr)
-        )
+        for node in _subexpressions(expr):
+            if isinstance(node, cst.Name | cst.Attribute | cst.Subscript | cst.Call | cst.BinaryOperation):
+                if _norm_code(code(node)) in tested:
+                    return True
+            if isinstance(node, cst.Name) and depth > 0:
+                s, values = self.an.assigned_values(node.value, scope)
+                if s is not None and any(self.related(v, tested, s, depth - 1) for v in values):
+                    return True
+        return False
 
     def where(self, call: cst.Call, qual: str, scope: Scope) -> None:
+        """A where is the forward guard of the risky ops in its branches that use the value it tests: they are
+        not KNL101-KNL103 material; KNL105 reports those whose gradient is NaN anyway."""
         an = self.an
-        if not an.on105 or qual.startswith("numpy."):
+        if qual.startswith("numpy."):
             return
-        tested = self.tested(_nth(call, 0, "condition"), scope)
-        if not tested:
-            return
+        cond_node = _nth(call, 0, "condition")
+        tested = self.tested(cond_node, scope)
         agnostic = not qual.startswith("tensorflow.")
-        where = an.code(call.func, 24)
-        flavor = an.api.flavor(qual)
-        cond = an.code(_nth(call, 0, "condition"), 32)  # type: ignore[arg-type]
-        then = _nth(call, 1, "x", "x1", "then_expression")
-        other = _nth(call, 2, "y", "x2", "else_expression")
-        for branch in (then, other):
+        pred = frozenset({an.target.prediction}) if an.target.prediction else None
+        for branch in (_nth(call, 1, "x", "x1", "then_expression"), _nth(call, 2, "y", "x2", "else_expression")):
             if branch is None:
                 continue
             for node, operand, what in self.risky_ops(branch):
-                if operand is None or node in an.handled or not self.mentions_text(operand, tested):
+                if operand is None or node in an.handled:
                     continue
-                if an.value(operand, scope).kind == _POS:
-                    continue
-                an.handled.add(node)  # the where is this op's guard: KNL101-KNL103 stay silent on it
+                if tested and not self.related(operand, tested, scope):
+                    continue  # the condition tests something else: the op is judged on its own
+                an.handled.add(node)
+                if not tested or not an.on105 or an.value(operand, scope).kind == _POS:
+                    continue  # an opaque condition is trusted; a guarded operand is fine
+                if pred is not None and not an.mentions(operand, pred, scope):
+                    continue  # no gradient flows into the labels
                 tf_safe = what in _SQRT or what == "reciprocal"
                 if tf_safe and not agnostic:
                     continue  # measured: TF's sqrt/rsqrt/reciprocal gradients are 0, not NaN, behind tf.where
-                xs = an.code(operand, 32)
-                note = " (TF 2.21's kernel happens to return 0 here; JAX and torch give NaN)" if tf_safe else ""
-                an.ctx.report(
-                    node,
-                    KNL105,
-                    f"`{where}` hides {what} of `{xs}` in the forward pass only: where `{cond}` is False its"
-                    f" gradient is 0 * inf = NaN{note}; use a double where: first"
-                    f" `safe = {where}({cond}, {xs}, {an.api.fn(flavor, 'ones_like')}({xs}))`, then apply {what}"
-                    " to `safe`",
-                )
+                self.report_where(call, node, operand, what, qual, tf_safe)
+
+    def report_where(
+        self, call: cst.Call, node: cst.CSTNode, operand: cst.BaseExpression, what: str, qual: str, tf_safe: bool
+    ) -> None:
+        an = self.an
+        where = an.code(call.func, 24)
+        cond = an.code(_nth(call, 0, "condition"), 32)  # type: ignore[arg-type]
+        xs = an.code(operand, 32)
+        ones = an.api.fn(an.api.flavor(qual), "ones_like")
+        note = " (TF 2.21's kernel happens to return 0 here; JAX and torch give NaN)" if tf_safe else ""
+        an.ctx.report(
+            node,
+            KNL105,
+            f"`{where}` hides {what} of `{xs}` in the forward pass only: where `{cond}` is False its gradient is"
+            f" 0 * inf = NaN{note}; use a double where: first `safe = {where}({cond}, {xs}, {ones}({xs}))`,"
+            f" then apply {what} to `safe`",
+        )
 
     # --- KNL106 ---------------------------------------------------------------------------------------
 
-    def mentions_name(self, expr: cst.BaseExpression | None, name: str | None, scope: Scope, depth: int = 2) -> bool:
-        if expr is None or name is None:
-            return False
-        for node in _subexpressions(expr):
-            if not isinstance(node, cst.Name):
-                continue
-            if node.value == name:
-                return True
-            if depth <= 0 or node.value in scope.params:
-                continue
-            key = (id(scope), node.value, name)
-            if key not in self.mention_memo:
-                self.mention_memo[key] = False  # cycle guard
-                self.mention_memo[key] = any(
-                    self.mentions_name(v, name, scope, depth - 1) for v in scope.assigned(node.value)
-                )
-            if self.mention_memo[key]:
-                return True
-        return False
+    def mentions_name(self, expr: cst.BaseExpression | None, name: str | None, scope: Scope) -> bool:
+        return name is not None and self.an.mentions(expr, frozenset({name}), scope)
 
     def log_calls(self, expr: cst.BaseExpression, scope: Scope, depth: int = 2) -> list[cst.Call]:
         an = self.an
@@ -1024,6 +1097,12 @@ class _Walker(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.stmt = node.value
+        scope = self.stack[-1]
+        for t in node.targets:
+            if isinstance(t.target, cst.Tuple | cst.List):  # z_mean, z_log_var = inputs
+                for el in t.target.elements:
+                    if isinstance(el.value, cst.Name):
+                        self.an.derived.setdefault((id(scope), el.value.value), []).append(node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.stmt = node.value
@@ -1096,8 +1175,9 @@ def numerical_risks(ctx: Context) -> None:
         if not (an.on101 or an.on102 or an.on103 or an.on104 or an.on105 or an.on106):
             continue
         extras = _Extras(an)
+        an.extras = extras
         walker = _Walker(an, extras, nodes - {target.node})
         if isinstance(target.node, cst.Lambda):
             walker.stmt = target.node.body
-        target.node.body.visit(walker)
+        walk(target.node.body, walker)  # the facts' fast walk: visit_/leave_ methods as CSTVisitor calls them
         extras.finish()

@@ -148,7 +148,9 @@ def _zero_state(info: ClassInfo) -> set[str]:
         if scope is None or not isinstance(scope.node, cst.FunctionDef):
             continue
         for stmt in scope.node.body.body:
-            for small in getattr(stmt, "body", ()):
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
                 if not isinstance(small, cst.Assign) or not isinstance(small.value, cst.Call):
                     continue
                 func = small.value.func
