@@ -50,6 +50,63 @@ TEMPLATES = [
 ]
 
 
+BUILD = """def build(hp):
+    model = keras.Sequential([keras.layers.Dense({units}, activation={act})])
+    model.compile(
+        optimizer=keras.optimizers.Adam(hp.Float("lr", {lo}, {hi}{sampling})),
+        loss={loss},
+        metrics={metrics},
+    )
+    return model"""
+LOSS_FN = """def my_loss(y_true, y_pred):
+    return {expr}"""
+TUNER = "tuner = kt.{tuner}(build, objective={objective}{overwrite})"
+SEARCH = "tuner.search(x, y, validation_split=0.2{callbacks})"
+PIECES = {
+    "units": ["1", "3"],
+    "act": ['"sigmoid"', '"softmax"', "None", '"relu"', 'hp.Choice("a", ["sigmoid", "linear"])'],
+    "lo": ["1e-5", "0.0", "1e-3"],
+    "hi": ["1e-1", "1e-2"],
+    "sampling": ["", ', sampling="linear"', ', sampling="log"', ", step=0.001"],
+    "loss": [
+        '"binary_crossentropy"',
+        "keras.losses.BinaryCrossentropy(from_logits=True)",
+        "keras.losses.SparseCategoricalCrossentropy(True)",
+        '"mse"',
+        "my_loss",
+    ],
+    "metrics": ['["accuracy"]', "[]", '["accuracy", keras.metrics.AUC()]', '{"out": ["mae"]}'],
+    "expr": [
+        "ops.sum(y_true) / ops.sum(y_pred)",
+        "-ops.mean(y_true * ops.log(y_pred))",
+        "tf.math.divide(y_true, y_pred - y_true)",
+        "y_true / (y_pred + 1e-7)",
+        "tf.math.log1p(y_pred - 1.0)",
+    ],
+    "tuner": ["RandomSearch", "Hyperband"],
+    "objective": [
+        '"val_accuracy"',
+        '"val_acc"',
+        '"val_loss"',
+        '"val_f1_score"',
+        'kt.Objective("val_accuracy", direction="min")',
+        '["val_auc", "val_loss"]',
+        "OBJ",
+    ],
+    "overwrite": ["", ", overwrite=True", ", directory='d'"],
+    "callbacks": ["", ", callbacks=None", ", callbacks=[keras.callbacks.EarlyStopping()]", ", callbacks=cbs"],
+}
+
+
+@st.composite
+def keras_program(draw: st.DrawFn) -> list[str]:
+    """A hypermodel, its loss, a tuner and a search, each with a randomly right or wrong detail."""
+    pick = {k: draw(st.sampled_from(v)) for k, v in PIECES.items()}
+    lines = ['OBJ = "val_auc"', "cbs = [keras.callbacks.EarlyStopping()]"]
+    lines += [t.format(**pick) for t in (LOSS_FN, BUILD, TUNER, SEARCH) if draw(st.integers(0, 4))]
+    return lines
+
+
 @st.composite
 def programs(draw: st.DrawFn) -> bytes:
     lines: list[str] = []
@@ -59,7 +116,10 @@ def programs(draw: st.DrawFn) -> bytes:
         lines.append("from __future__ import annotations")
     lines += draw(st.lists(st.sampled_from(IMPORTS), min_size=1, max_size=4, unique=True))
     lines.append("")
-    for _ in range(draw(st.integers(1, 6))):
+    if draw(st.booleans()):
+        lines += ["import keras", "import keras_tuner as kt", "import tensorflow as tf", "from keras import ops"]
+        lines += draw(keras_program())
+    for _ in range(draw(st.integers(0, 4))):
         tpl = draw(st.sampled_from(TEMPLATES))
         name = draw(st.sampled_from(["m", "mask", "ok2", "g", "h"]))
         lines.append(

@@ -17,6 +17,7 @@ import libcst as cst
 from kerasnanlint.diagnostics import Applicability
 from kerasnanlint.engine import Context, NodeEdit, PendingFix
 from kerasnanlint.registry import fixer
+from kerasnanlint.semantics.module import descendants
 from kerasnanlint.semantics.names import canonical
 from kerasnanlint.semantics.values import arg
 
@@ -141,14 +142,6 @@ def parent(ctx: Context, node: cst.CSTNode) -> cst.CSTNode | None:
     return parents(ctx).get(node)
 
 
-def enclosing(ctx: Context, node: cst.CSTNode, kind: type | tuple[type, ...]) -> cst.CSTNode | None:
-    table = parents(ctx)
-    cur = table.get(node)
-    while cur is not None and not isinstance(cur, kind):
-        cur = table.get(cur)
-    return cur
-
-
 def start_line(ctx: Context, node: cst.CSTNode) -> int:
     assert ctx.positions is not None, "fixers run after positions are known"
     return ctx.positions[node].start.line
@@ -219,20 +212,6 @@ def append_to_list(ctx: Context, lst: cst.List | cst.Tuple, item: str) -> list[N
 # --- names and imports ----------------------------------------------------------------------------------------
 
 
-def bound_locally(ctx: Context, name: str) -> bool:
-    """Is ``name`` assigned, a parameter, a function or a class anywhere in the file (so an import of that
-    name could be shadowed, or would shadow it)?"""
-    facts = ctx.facts
-    if name in facts.classes:
-        return True
-    for scope in facts.scopes:
-        if name == scope.name and isinstance(scope.node, cst.FunctionDef):
-            return True
-        if name in scope.params or name in scope.assignments or name in scope.rebound:
-            return True
-    return False
-
-
 def _alternatives(target: str) -> list[str]:
     """Fully qualified spellings of a canonical name (keras.X is also tensorflow.keras.X)."""
     out = [target]
@@ -271,6 +250,32 @@ def _shadowed(ctx: Context, local: str) -> bool:
     return local in facts.classes or any(s.name == local and isinstance(s.node, cst.FunctionDef) for s in facts.scopes)
 
 
+_NAMES_CACHE: dict[int, tuple[cst.Module, set[str]]] = {}
+
+
+def _names_read(ctx: Context) -> set[str]:
+    """Every identifier the module reads or binds outside import statements (attribute names excluded)."""
+    hit = _NAMES_CACHE.get(id(ctx.module))
+    if hit is not None and hit[0] is ctx.module:
+        return hit[1]
+    skip: set[int] = set()
+    for node in descendants(ctx.module, cst.Attribute, cst.Import, cst.ImportFrom):
+        if isinstance(node, cst.Attribute):
+            skip.add(id(node.attr))
+        else:
+            skip.update(id(n) for n in descendants(node, cst.Name))
+    names = {n.value for n in descendants(ctx.module, cst.Name) if id(n) not in skip}  # type: ignore[attr-defined]
+    _NAMES_CACHE.clear()
+    _NAMES_CACHE[id(ctx.module)] = (ctx.module, names)
+    return names
+
+
+def _free(ctx: Context, local: str) -> bool:
+    """Can an import bind ``local``? Not when the file already uses that name for something else (an unbound
+    ``np`` would suddenly resolve, a local ``keras`` would be shadowed)."""
+    return local not in ctx.facts.imports.aliases and not _shadowed(ctx, local) and local not in _names_read(ctx)
+
+
 def _uses_tf_keras(ctx: Context) -> bool:
     """Does the file reach Keras through TensorFlow (``from tensorflow import keras``, ``tf.keras...``)?"""
     fulls = list(ctx.facts.imports.aliases.values())
@@ -282,24 +287,14 @@ def _uses_tf_keras(ctx: Context) -> bool:
 def _import_for(ctx: Context, root: str) -> tuple[str, str] | None:
     """(statement, local name) that binds the package ``root`` in this file's style."""
     if root == "keras":
-        if _uses_tf_keras(ctx):
-            return "from tensorflow import keras", "keras"
-        return "import keras", "keras"
-    if root == "keras_tuner":
-        for local in ("kt", "keras_tuner"):
-            if not _shadowed(ctx, local) and local not in ctx.facts.imports.aliases:
-                return ("import keras_tuner as kt", "kt") if local == "kt" else ("import keras_tuner", local)
+        statement = "from tensorflow import keras" if _uses_tf_keras(ctx) else "import keras"
+        return (statement, "keras") if _free(ctx, "keras") else None
+    short = {"keras_tuner": "kt", "numpy": "np", "tensorflow": "tf"}.get(root)
+    if short is None:
         return None
-    if root == "numpy":
-        for local in ("np", "numpy"):
-            if not _shadowed(ctx, local) and local not in ctx.facts.imports.aliases:
-                return ("import numpy as np", "np") if local == "np" else ("import numpy", local)
-        return None
-    if root == "tensorflow":
-        for local in ("tf", "tensorflow"):
-            if not _shadowed(ctx, local) and local not in ctx.facts.imports.aliases:
-                return ("import tensorflow as tf", "tf") if local == "tf" else ("import tensorflow", local)
-        return None
+    for local in (short, root):
+        if _free(ctx, local):
+            return (f"import {root} as {local}", local) if local != root else (f"import {root}", root)
     return None
 
 
@@ -314,10 +309,6 @@ def ensure_name(ctx: Context, target: str, used_at: cst.CSTNode) -> tuple[str, l
     if found is None:
         return None
     statement, local = found
-    if _shadowed(ctx, local) or (
-        local in ctx.facts.imports.aliases and canonical(ctx.facts.imports.aliases[local]) != root
-    ):
-        return None
     return (f"{local}.{rest}" if rest else local), [import_edit(ctx, statement, used_at)]
 
 
