@@ -77,18 +77,19 @@ def _acronym(name: str) -> str:
     return "".join(part[0] for part in strip_objective(name).split("_") if part)
 
 
-def _closest(name: str, candidates: list[str], metrics: list[str]) -> list[str]:
-    """The logged name the user most likely meant: an acronym (rmse), a close spelling, the only metric."""
+def _closest(name: str, candidates: list[str], metrics: list[str]) -> tuple[str | None, bool]:
+    """The logged name the user most likely meant (an acronym such as rmse, or a close spelling), and whether
+    that is a confident match; else the only metric logged, as a hint only."""
     base = strip_objective(name)
     prefix = "val_" if name.startswith("val_") else ""
     by_acronym = [c for c in metrics if c.startswith(prefix) and _acronym(c[len(prefix) :]) == base]
     if by_acronym:
-        return by_acronym[:1]
+        return by_acronym[0], True
     pool = candidates if "loss" in base else metrics
-    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.5)
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if close:
-        return close
-    return metrics[:1] if len(metrics) == 1 else []
+        return close[0], True
+    return (metrics[0], False) if len(metrics) == 1 else (None, False)
 
 
 def _names_list(names: list[str], limit: int = 6) -> str:
@@ -120,8 +121,8 @@ def objective_not_logged(ctx: Context) -> None:
             train = sorted(logged.names, key=lambda n: (n != "loss", n))
             candidates = [f"val_{n}" for n in train] if validation else train
             metrics = [n for n in candidates if strip_objective(n) != "loss" and not n.endswith("_loss")]
-            close = _closest(obj.name, candidates, metrics)
-            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            close, confident = _closest(obj.name, candidates, metrics)
+            hint = f' (did you mean "{close}"?)' if close else ""
             if len(train) == 1:
                 hint = ""
                 what = f'compile() has no metrics, so only "{candidates[0]}" is logged; add the metric to compile()'
@@ -132,7 +133,7 @@ def objective_not_logged(ctx: Context) -> None:
                 KNL301,
                 f'objective "{obj.name}" is never logged: {what}{hint}. Every trial then fails with '
                 f"KeyError: '{obj.name}' and the search stops after 3 consecutive failures.",
-                data={"candidate": close[0]} if close else None,
+                data={"candidate": close} if close and confident else None,
             )
 
 
