@@ -131,6 +131,11 @@ b = layers.Dense(1, name="out_b")(h)
             'model.compile(loss={"ka": "bce", "kb": "mse"}, metrics={"ka": ["accuracy"], "kb": ["mae"]})',
             {"loss", "ka_accuracy", "ka_loss", "kb_loss", "kb_mae"},
         ),
+        (  # a functional model whose output name is reassigned layer after layer
+            "i = keras.Input((4,))\nx = layers.Dense(8)(i)\nx = layers.Dense(1, activation='sigmoid')(x)\n"
+            "model = keras.Model(i, x)\nmodel.compile(loss='bce', metrics=['accuracy'])",
+            {"loss", "accuracy"},
+        ),
         (  # followed through local names
             'metrics = ["accuracy", keras.metrics.AUC(name="roc")]\nmodel = keras.Sequential([layers.Dense(1)])\n'
             'model.compile(loss="bce", metrics=metrics)',

@@ -430,7 +430,20 @@ def model_outputs(facts: ModuleFacts, model: cst.BaseExpression | None, scope: S
         return Outputs(len(keys), keys)
     if _is_single_tensor(facts, out):
         return Outputs(1, [_tensor_name(facts, out, scope)])
+    if isinstance(out, cst.Name) and _always_single_tensor(facts, out.value, scope):
+        return Outputs(1, [None])  # ``x = Dense(...)(x)`` repeated: one tensor, whichever assignment wins
     return None
+
+
+def _always_single_tensor(facts: ModuleFacts, name: str, scope: Scope | None) -> bool:
+    while scope is not None:
+        if name in scope.params or name in scope.rebound:
+            return False
+        values = scope.assignments.get(name)
+        if values:
+            return all(_is_single_tensor(facts, v) for v in values)
+        scope = scope.parent
+    return False
 
 
 def _is_single_tensor(facts: ModuleFacts, expr: cst.BaseExpression) -> bool:
