@@ -243,3 +243,15 @@ def test_unknown_hypermodel_stays_silent() -> None:
     tuner.search(x, x)
     """
     assert found(src) == []
+
+
+def test_oracles_spelled_like_tuners_are_oracles() -> None:
+    src = f"""import keras
+import keras_tuner as kt
+{BUILD}
+oracle = kt.oracles.Hyperband(objective=kt.Objective("loss", "max"), max_epochs=3)
+tuner = kt.Tuner(oracle=oracle, hypermodel=build_model, overwrite=True)
+other = kt.oracles.BayesianOptimization(objective="val_custom", max_trials=3)
+"""
+    # No KNL304 on the oracles; the objectives are still checked (backwards "loss", uninferable "val_custom").
+    assert found(src) == [("KNL303", 9), ("KNL303", 11)]

@@ -22,16 +22,25 @@ ORACLE_TUNERS = frozenset({"Tuner", "SklearnTuner"})
 TUNERS = SEARCH_TUNERS | ORACLE_TUNERS
 ORACLES = frozenset(
     {"Oracle", "RandomSearchOracle", "BayesianOptimizationOracle", "HyperbandOracle", "GridSearchOracle"}
-)
+)  # also spelled keras_tuner.oracles.RandomSearch, ... (see _kt_class)
 HP_KINDS = frozenset({"Float", "Int", "Choice", "Boolean", "Fixed"})
 _HP_NAMES = frozenset({"hp", "hps", "hparams", "hyperparameters"})
 
 
 def _kt_class(qualname: str | None, wanted: frozenset[str]) -> str | None:
-    """``keras_tuner.RandomSearch`` (any module path under keras_tuner) -> ``RandomSearch``."""
-    if qualname and canonical(qualname).startswith("keras_tuner.") and last_part(qualname) in wanted:
-        return last_part(qualname)
-    return None
+    """``keras_tuner.RandomSearch`` (any module path under keras_tuner) -> ``RandomSearch``.
+
+    ``keras_tuner.oracles.Hyperband`` and friends are oracles, not tuners: they answer as ``HyperbandOracle``.
+    """
+    if not qualname:
+        return None
+    qualname = canonical(qualname)
+    if not qualname.startswith("keras_tuner."):
+        return None
+    name = last_part(qualname)
+    if ".oracles." in qualname and not name.endswith("Oracle"):
+        name += "Oracle"
+    return name if name in wanted else None
 
 
 @dataclass(eq=False)
