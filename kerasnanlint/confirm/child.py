@@ -59,6 +59,7 @@ class Child:
         self.tuner_calls: list[tuple[type, tuple, dict]] = []
         self.tuners: list[Any] = []
         self.compiled: list[Any] = []
+        self.compile_lines: list[int | None] = []
         self.model: Any = None
         self.fit_args: tuple = ()
         self.fit_kwargs: dict[str, Any] = {}
@@ -66,6 +67,7 @@ class Child:
         self.synthetic = False
         self.current_trial: str | None = None
         self.undo: list[tuple[Any, str, Any]] = []
+        self.warn_log: list[str] = []
         self.kt: Any = None
 
     # -- bookkeeping --------------------------------------------------------------------------------------------
@@ -119,6 +121,7 @@ class Child:
 
         def compile_(model, *args, **kwargs):
             child.compiled.append(model)
+            child.compile_lines.append(child.user_line())
             return orig_compile(model, *args, **kwargs)
 
         self.patch(keras.Model, "fit", fit)
@@ -132,7 +135,8 @@ class Child:
         orig_create = objective.create_objective
 
         def new(cls, *args, **kwargs):
-            child.tuner_calls.append((cls, args, kwargs))
+            if child.undo:  # only while the user's script runs
+                child.tuner_calls.append((cls, args, kwargs))
             return object.__new__(cls)
 
         def init(tuner, oracle, hypermodel=None, directory=None, project_name=None, overwrite=False, **kw):
@@ -173,9 +177,16 @@ class Child:
         self.patch(base, "__init__", init)
         self.patch(base, "search", search)
         self.patch(objective, "create_objective", create_objective)
-        hp_cls = hyperparameters.HyperParameters
+        self.record_declarations(hyperparameters.HyperParameters)
+
+    def record_declarations(self, hp_cls: Any) -> None:
+        """Log every hp declaration with its line in the script. Left installed after the script (harmless), so
+        builders called later are logged too."""
+        if getattr(hp_cls, "_knl_recording", False):
+            return
+        hp_cls._knl_recording = True
         for meth in ("Int", "Float", "Choice", "Boolean"):
-            self.patch(hp_cls, meth, self._recording(hp_cls.__dict__[meth], meth))
+            setattr(hp_cls, meth, self._recording(hp_cls.__dict__[meth], meth))
 
     def _recording(self, orig: Any, kind: str) -> Any:
         child = self
@@ -184,11 +195,36 @@ class Child:
             line = child.user_line()
             decls = child.result.setdefault("hp_declarations", [])
             entry = {"kind": kind, "name": name, "args": repr((args, sorted(kwargs.items()))), "line": line}
+            if kind in ("Float", "Int", "Choice"):
+                child.declared_top(entry, args, kwargs)
             if entry not in decls and len(decls) < 200:
                 decls.append(entry)
             return orig(hp, name, *args, **kwargs)
 
         return declare
+
+    def declared_top(self, entry: dict[str, Any], args: tuple, kwargs: dict) -> None:
+        """The largest value a numeric declaration allows (for the learning-rate probes)."""
+        if entry["kind"] == "Choice":
+            values = kwargs.get("values", args[0] if args else None) or []
+            numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+            top = max(numbers) if numbers else None
+        else:
+            top = kwargs.get("max_value", args[1] if len(args) > 1 else None)
+        if isinstance(top, int | float):
+            entry["top"] = top
+
+    def lr_targets(self) -> dict[str, Any]:
+        """Hps to pin at their top: those declared on the lines of a KNL401/KNL402/KNL404 finding (a learning rate, a
+        dropout rate), else learning rates found by name."""
+        lines = {
+            n for f in self.plan["findings"] if f["rule"] in TOP_RULES for n in range(f["line"], f["end_line"] + 1)
+        }
+        out = {}
+        for d in self.result.get("hp_declarations", []):
+            if d.get("top") is not None and (d["line"] in lines or LR_NAME.search(d["name"])):
+                out.setdefault(d["name"], d["top"])
+        return out
 
     def capture(self, kind: str, target: Any, args: tuple, kwargs: dict) -> None:
         self.kind = kind
@@ -219,6 +255,7 @@ class Child:
         except BaseException as exc:  # the user's code may raise anything; we report it
             info.update(status="raised", error=short(exc), lines=self.user_lines(exc))
         info["seconds"] = round(time.time() - started, 2)
+        info["warnings"] = self.warn_log[:20]
         self.result["script"] = info
         self.save()
 
@@ -226,6 +263,10 @@ class Child:
     def current_model(self) -> Any:
         if self.model is not None:
             return self.model
+        lines = {n for f in self.plan["findings"] if not f.get("builder") for n in range(f["line"], f["end_line"] + 1)}
+        for model, line in zip(reversed(self.compiled), reversed(self.compile_lines), strict=True):
+            if line in lines:  # a module-level finding on this model's compile() call
+                return model
         tuner = self.tuner or (self.tuners[-1] if self.tuners else None)
         if tuner is not None:
             try:
@@ -237,30 +278,36 @@ class Child:
 
     def synthesize(self, model: Any) -> bool:
         """Data shaped from the model when the script never reached search()/fit() with its own."""
+        data = self.synthetic_data(model)
+        if data is None:
+            return False
+        self.fit_args, self.fit_kwargs = data
+        self.synthetic = True
+        self.result["synthetic"] = {"x": list(data[0][0].shape), "y": list(data[0][1].shape)}
+        return True
+
+    def synthetic_data(self, model: Any) -> tuple[tuple, dict] | None:
         import numpy as np
 
         try:
             in_shape = tuple(model.inputs[0].shape)
             out_shape = tuple(model.outputs[0].shape)
         except Exception:
-            return False
-        n = 256
+            return None
+        n = 512
         rng = np.random.default_rng(0)
-        x = rng.random((n, *[d or 1 for d in in_shape[1:]])).astype("float32")
+        x = rng.standard_normal((n, *[d or 1 for d in in_shape[1:]])).astype("float32")  # standardized features
         loss = str(getattr(model, "loss", "") or "").lower()
         k = out_shape[-1] if len(out_shape) > 1 and out_shape[-1] else 1
         if "sparse" in loss:
             y = rng.integers(0, max(k, 2), size=(n,))
         elif k > 1 and "categorical" in loss:
             y = np.eye(k, dtype="float32")[rng.integers(0, k, size=n)]
-        elif "crossentropy" in loss or "hinge" in loss or k == 1 and not loss:
+        elif "crossentropy" in loss or "hinge" in loss or (k == 1 and not loss):
             y = rng.integers(0, 2, size=(n, k)).astype("float32")
         else:
             y = rng.standard_normal((n, k)).astype("float32")
-        self.fit_args, self.fit_kwargs = (x, y), {"epochs": 1, "validation_split": 0.25}
-        self.synthetic = True
-        self.result["synthetic"] = {"x": list(x.shape), "y": list(y.shape)}
-        return True
+        return (x, y), {"epochs": 1, "validation_split": 0.25}
 
     def check_data(self) -> None:
         from kerasnanlint.confirm import probes
@@ -366,23 +413,29 @@ class Child:
             put("tune_new_entries", True)
         return cls(**named)
 
-    def run(self, name: str, fixed: dict[str, Any] | None = None, why: str = "") -> None:
+    def run(
+        self, name: str, fixed: dict[str, Any] | None = None, why: str = "", model: Any = None, builder: str = ""
+    ) -> None:
         from kerasnanlint.confirm.probes import nan_safe_float
 
         fixed = fixed or {}
+        tuner_like = model is None and self.tuner_like()
+        warned = len(self.warn_log)
         if self.time_left() < 8:
             self.result["runs"].append({"name": name, "fixed": fixed, "skipped": "time budget spent"})
             self.save()
             return
         label = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "as written"
-        self.phase(f"run:{name}", f"short {'search' if self.tuner_like() else 'fit'} ({label}){why}")
+        self.phase(f"run:{name}", f"short {'search' if tuner_like else 'fit'} ({label}){why}")
         store: list[dict[str, Any]] = []
         run: dict[str, Any] = {"name": name, "fixed": fixed, "synthetic": self.synthetic, "trials": []}
+        if builder:
+            run["builder"] = builder
         started = time.time()
         args, kw = self.prepared(store, int(self.plan["epochs"]))
         run["epochs"] = kw["epochs"]
         try:
-            if self.tuner_like():
+            if tuner_like:
                 tuner = self.make_tuner(name, fixed)
                 obj = tuner.oracle.objective
                 run["objective"] = {
@@ -413,7 +466,7 @@ class Child:
                         }
                     )
             else:
-                model = self.model or self.current_model()
+                model = model or self.model or self.current_model()
                 try:
                     model.fit(*args, **kw)
                     status = "COMPLETED"
@@ -424,6 +477,7 @@ class Child:
             run["error"] = short(exc)
             run["error_lines"] = self.user_lines(exc)
         run["seconds"] = round(time.time() - started, 2)
+        run["warnings"] = self.warn_log[warned:][:20]
         self.result["runs"].append(run)
         self.save()
 
@@ -450,17 +504,16 @@ class Child:
             return []
         out = []
         for hp in tuner.oracle.hyperparameters.space:
-            values = getattr(hp, "values", None)
-            if values and all(isinstance(v, str) and v.lower() in ACTIVATIONS for v in values):
-                out += [(hp.name, v) for v in values if v.lower() not in SAFE_OUTPUT]
+            values = _hp_info(hp).get("activations", [])
+            out += [(hp.name, v) for v in _risky(values, self.rules)]
         return out[:3]
 
     # -- direct probes ------------------------------------------------------------------------------------------
     def direct(self) -> None:
         import keras
+        from keras.src.utils.naming import to_snake_case
 
         from kerasnanlint.confirm import probes
-        from keras.src.utils.naming import to_snake_case
 
         targets = [f for f in self.plan["findings"] if f.get("function") and f["rule"] in DIRECT_RULES]
         if not targets:
@@ -539,6 +592,8 @@ class Child:
 
         def showwarning(message, category, filename, lineno, file=None, line=None):
             text = f"{category.__name__}: {str(message).strip()[:400]}"
+            if len(self.warn_log) < 500:
+                self.warn_log.append(text)
             if text not in seen and len(seen) < 40:
                 seen.append(text)
 
@@ -551,15 +606,104 @@ class Child:
         status = self.result["script"]["status"]
         self.direct()
         if status != "captured":
-            model = self.current_model()
-            if model is None or not self.synthesize(model):
+            self.builder_runs()
+            built = {n for n, info in self.result.get("builders", {}).items() if "error" not in info}
+            if self.plan["findings"] and all(f.get("builder") in built for f in self.plan["findings"]):
+                self.phase("done", "done")
                 return 0
-            if self.tuner is None and not self.tuners:
+            model = self.current_model()
+            if model is not None and not any(model is m for m in self.compiled):
+                tuner = self.tuners[-1] if self.tuners else None
+                hypermodel = getattr(getattr(tuner, "hypermodel", None), "build", None)
+                if getattr(hypermodel, "__name__", None) in built:
+                    model = None  # that builder was probed already; a search would only repeat it
+            if model is None or not self.synthesize(model):
+                self.phase("done", "done")
+                return 0
+            if (self.tuner is None and not self.tuners) or any(model is m for m in self.compiled):
                 self.model = model
         self.check_data()
         self.runs()
         self.phase("done", "done")
         return 0
+
+    def builder_runs(self) -> None:
+        """Scripts that only define model builders: build each builder holding a finding, fit it on synthetic data
+        (and again with its learning rate at the top / each risky activation), so every example gets measured."""
+        names: list[str] = []
+        for f in self.plan["findings"]:
+            if f.get("builder") and f["rule"] in TRAINING_RULES and f["builder"] not in names:
+                names.append(f["builder"])
+        for name in names:
+            fn = self.globals.get(name)
+            if not callable(fn) or inspect.isclass(fn):
+                continue
+            try:
+                required = [
+                    p
+                    for p in inspect.signature(fn).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                ]
+            except (TypeError, ValueError):
+                continue
+            if len(required) > 1:
+                continue
+            if required and self.kt is None:
+                import keras_tuner  # a builder taking `hp` in a script that never imported KerasTuner
+                from keras_tuner.src.engine import hyperparameters
+
+                self.kt = keras_tuner
+                self.record_declarations(hyperparameters.HyperParameters)
+            rules = {f["rule"] for f in self.plan["findings"] if f.get("builder") == name}
+            self.run_builder(name, fn, bool(required), {}, "baseline")
+            space = self.result.get("builders", {}).get(name, {}).get("space", [])
+            if rules & TOP_RULES:
+                names = {h["name"] for h in space}
+                pinned = {k: v for k, v in self.lr_targets().items() if k in names}
+                if pinned:
+                    self.run_builder(name, fn, True, pinned, "lr_top")
+            for h in space:
+                for value in _risky(h.get("activations", []), rules)[:3]:
+                    self.run_builder(name, fn, True, {h["name"]: value}, f"act_{value}")
+
+    def run_builder(self, name: str, fn: Any, takes_hp: bool, fixed: dict[str, Any], probe: str) -> None:
+        import keras
+
+        info = self.result.setdefault("builders", {}).setdefault(name, {})
+        warned = len(self.warn_log)
+        try:
+            keras.backend.clear_session()
+            if takes_hp:
+                hp = self.kt.HyperParameters()
+                model = fn(hp)
+                if fixed:  # registered by the first build; now pin the values and build again
+                    hp.values.update(fixed)
+                    keras.backend.clear_session()
+                    model = fn(hp)
+                info.setdefault("space", [_hp_info(h) for h in hp.space])
+            else:
+                model = fn()
+        except Exception as exc:
+            info["error"] = short(exc)
+            info["warnings"] = self.warn_log[warned:][:20]
+            return
+        info.setdefault("warnings", self.warn_log[warned:][:20])
+        if not isinstance(model, keras.Model):
+            info["error"] = f"{name}() returned {type(model).__name__}, not a keras.Model"
+            return
+        if getattr(model, "optimizer", None) is None:
+            info["error"] = f"the model from {name}() is not compiled, so it cannot be fitted"
+            return
+        data = self.synthetic_data(model)
+        if data is None:
+            info["error"] = f"cannot shape synthetic data for the model from {name}()"
+            return
+        saved = self.fit_args, self.fit_kwargs, self.synthetic
+        self.fit_args, self.fit_kwargs, self.synthetic = data[0], data[1], True
+        try:
+            self.run(f"{name}:{probe}", fixed, f" - {name}() on synthetic data", model=model, builder=name)
+        finally:
+            self.fit_args, self.fit_kwargs, self.synthetic = saved
 
     def runs(self) -> None:
         wants = set(self.plan.get("runs", []))
@@ -567,14 +711,49 @@ class Child:
         if "baseline" in wants or (dirty and not self.synthetic):
             self.run("baseline", why=" - the data holds NaN/Inf" if dirty else "")
         if "lr_top" in wants:
-            lr = self.lr_hp()
-            if lr:
-                self.run("lr_top", {lr[0]: lr[1]}, " - learning rate at the top of its range")
+            tuner = self.tuner or (self.tuners[-1] if self.tuners else None)
+            names = {h.name for h in tuner.oracle.hyperparameters.space} if tuner is not None else set()
+            pinned = {k: v for k, v in self.lr_targets().items() if k in names}
+            if not pinned and self.lr_hp():
+                pinned = dict([self.lr_hp()])
+            if pinned:
+                self.run("lr_top", pinned, " - at the top of the range")
         if "activations" in wants:
             for name, value in self.activation_choices():
                 self.run(f"act_{value}", {name: value}, f" - activation {value}")
 
 
+TRAINING_RULES = {
+    "KNL101", "KNL102", "KNL103", "KNL104", "KNL105", "KNL106", "KNL201", "KNL202", "KNL203", "KNL204", "KNL206",
+    "KNL305", "KNL401", "KNL402", "KNL404",
+}  # fmt: skip
+
+
+def _hp_info(hp: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {"name": hp.name, "kind": type(hp).__name__}
+    if isinstance(getattr(hp, "max_value", None), int | float):
+        info["top"] = hp.max_value
+    values = getattr(hp, "values", None) or []
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if numbers:
+        info["top"] = max(numbers)
+    if values and all(isinstance(v, str) and v.lower() in ACTIVATIONS for v in values):
+        info["activations"] = list(values)
+    return info
+
+
+def _risky(values: list[str], rules: set[str]) -> list[str]:
+    """Activation choices worth pinning: non-probability outputs for the log/mismatch rules, the probability ones
+    for KNL201 (probabilities into from_logits=True)."""
+    out = []
+    if rules & ACTIVATION_RULES:
+        out += [v for v in values if v.lower() not in SAFE_OUTPUT]
+    if "KNL201" in rules:
+        out += [v for v in values if v.lower() in ("sigmoid", "softmax")]
+    return out
+
+
+TOP_RULES = {"KNL401", "KNL402", "KNL404"}
 DIRECT_RULES = {"KNL101", "KNL102", "KNL103", "KNL104", "KNL105", "KNL106"}
 _MISSING = object()
 

@@ -42,8 +42,8 @@ RUNS_FOR: dict[str, frozenset[str]] = {
         {*DIRECT_RULES, "KNL201", "KNL202", "KNL203", "KNL204", "KNL206", "KNL301", "KNL302", "KNL303", "KNL305"}
         | {"KNL402", "KNL404"}
     ),
-    "lr_top": frozenset({"KNL401", "KNL402"}),
-    "activations": frozenset({"KNL102", "KNL106", "KNL202", "KNL204"}),
+    "lr_top": frozenset({"KNL401", "KNL402", "KNL404"}),
+    "activations": frozenset({"KNL102", "KNL106", "KNL201", "KNL202", "KNL204"}),
 }
 
 
@@ -90,6 +90,14 @@ def function_at(tree: ast.AST, line: int) -> str | None:
     return ".".join(best) if best else None
 
 
+def top_function_at(tree: ast.AST, line: int) -> str | None:
+    """The module-level function holding ``line`` (a model builder such as ``build_model(hp)``)."""
+    for node in getattr(tree, "body", []):
+        if isinstance(node, ast.FunctionDef) and node.lineno <= line <= (node.end_lineno or node.lineno):
+            return node.name
+    return None
+
+
 def wants_run(source: str) -> bool:
     """Files worth executing for the runtime-only data rules even without a finding."""
     return ".search(" in source or ".fit(" in source
@@ -108,6 +116,9 @@ def make_plan(file: Path, shown: str, findings: list[Diagnostic]) -> FilePlan | 
         entry = {"id": len(plan.entries), "rule": d.rule, "line": d.line, "end_line": d.end_line}
         if d.rule in DIRECT_RULES:
             entry["function"] = function_at(tree, d.line)
+        builder = top_function_at(tree, d.line)
+        if builder:
+            entry["builder"] = builder
         plan.findings.append(d)
         plan.entries.append(entry)
     if not plan.findings and not wants_run(source):

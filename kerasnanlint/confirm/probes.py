@@ -127,7 +127,7 @@ def as_arrays(value: Any, label: str) -> list[tuple[str, np.ndarray]]:
         for i, v in enumerate(value):
             out += as_arrays(v, f"{label}[{i}]")
         return out
-    if isinstance(value, tf.data.Dataset) or not hasattr(value, "__len__") and not hasattr(value, "shape"):
+    if isinstance(value, tf.data.Dataset) or (not hasattr(value, "__len__") and not hasattr(value, "shape")):
         return []
     try:
         arr = np.asarray(value)
@@ -256,7 +256,7 @@ def is_nonfinite_row(row: dict[str, Any]) -> bool:
     return row.get("forward", "finite") != "finite" or row.get("gradient", "finite") not in ("finite", "none")
 
 
-def nan_safe_float(value: Any) -> float | None | str:
+def nan_safe_float(value: Any) -> float | str | None:
     """JSON-friendly score: floats stay, NaN/Inf become strings."""
     if value is None:
         return None

@@ -39,13 +39,27 @@ def snake(name: str) -> str:
 class Facts:
     """Read helpers over one child result."""
 
-    def __init__(self, plan: FilePlan, outcome: Outcome) -> None:
+    def __init__(self, plan: FilePlan, outcome: Outcome, entry: dict[str, Any] | None = None) -> None:
         self.plan = plan
         self.outcome = outcome
         self.r: dict[str, Any] = outcome.result or {}
         self.script: dict[str, Any] = self.r.get("script") or {}
-        self.runs: list[dict[str, Any]] = [run for run in self.r.get("runs", []) if not run.get("skipped")]
+        runs = [run for run in self.r.get("runs", []) if not run.get("skipped")]
         self.synthetic = bool(self.r.get("synthetic"))
+        self.warnings: list[str] = list(self.r.get("warnings", []))
+        self.builder: dict[str, Any] | None = None
+        name = (entry or {}).get("builder")
+        info = self.r.get("builders", {}).get(name) if name else None
+        if info is not None:
+            # The script only defined this builder: judge the finding by the runs of its own model.
+            self.builder = {"name": name, **info}
+            runs = [run for run in runs if run.get("builder") == name]
+            self.synthetic = True
+            self.warnings = list(info.get("warnings", [])) + [w for run in runs for w in run.get("warnings", [])]
+        else:
+            runs = [run for run in runs if not run.get("builder")]
+            self.warnings = list(self.script.get("warnings", [])) + [w for r in runs for w in r.get("warnings", [])]
+        self.runs: list[dict[str, Any]] = runs
 
     # -- summaries ----------------------------------------------------------------------------------------------
     def before_capture(self) -> str | None:
@@ -67,8 +81,11 @@ class Facts:
     def data_note(self) -> str:
         if not self.synthetic:
             return ""
+        if self.builder is not None:
+            return f" (the model from {self.builder['name']}() on synthetic data: {self.before_capture()})"
         shape = self.r["synthetic"]
-        return f" (on synthetic data x{tuple(shape['x'])}, y{tuple(shape['y'])} shaped from the model: {self.before_capture()})"
+        shapes = f"x{tuple(shape['x'])}, y{tuple(shape['y'])}"
+        return f" (on synthetic data {shapes} shaped from the model: {self.before_capture()})"
 
     def tried(self, runs: list[dict[str, Any]] | None = None) -> str:
         runs = self.runs if runs is None else runs
@@ -81,8 +98,12 @@ class Facts:
             n = len([t for t in trials if t.get("id") != "fit"])
             what = f"{n} trial{'s' if n != 1 else ''}" if n else "1 fit"
             failed = f" ({run['error']})" if run.get("error") else ""
-            parts.append(f"{what} x {run.get('epochs', '?')} epoch(s){f' with {fixed}' if fixed else ''}{failed}")
-        return "; ".join(parts) + self.data_note()
+            epochs = run.get("epochs", "?")
+            how = f"with {fixed}" if fixed else "as written"
+            parts.append(f"{what} x {epochs} epoch{'s' if epochs != 1 else ''} {how}{failed}")
+        err = self.r.get("construction_error")
+        retried = f" (objective retried as {err['retried_with']})" if err else ""
+        return " and ".join(parts) + retried + self.data_note()
 
     def events(self, runs: list[dict[str, Any]] | None = None):
         """(run, trial, event) for every first non-finite value, in run order."""
@@ -104,7 +125,7 @@ class Facts:
         return [(run, t) for run in self.runs for t in run.get("trials", []) if t.get("error")]
 
     def runs_named(self, *prefixes: str) -> list[dict[str, Any]]:
-        return [run for run in self.runs if run["name"].startswith(prefixes)]
+        return [run for run in self.runs if run["name"].split(":")[-1].startswith(prefixes)]
 
 
 def describe(run: dict[str, Any], trial: dict[str, Any], ev: dict[str, Any]) -> str:
@@ -149,7 +170,8 @@ def _function_rule(f: Facts, entry: dict[str, Any]) -> Verdict:
         cases = ", ".join(r["case"] for r in direct["results"])
         return (
             NOT_REPRODUCED,
-            f"`{name}` stayed finite (value and gradient) on: {cases}; short run: {f.tried()} without a non-finite value",
+            f"`{name}` stayed finite (value and gradient) on: {cases}; "
+            f"short run: {f.tried()} without a non-finite value",
             {},
         )
     why = (direct or {}).get("error") or ("no function to call" if not name else f"`{name}` was not called")
@@ -164,7 +186,7 @@ def _nonfinite(row: dict[str, Any]) -> bool:
 
 def _training_rule(f: Facts, entry: dict[str, Any]) -> Verdict:
     rule = entry["rule"]
-    warns = f.r.get("warnings", [])
+    warns = f.warnings
     if rule == "KNL201":
         w = next((w for w in warns if "from_logits=True" in w and ("Sigmoid" in w or "Softmax" in w)), None)
         if w:
@@ -181,7 +203,8 @@ def _training_rule(f: Facts, entry: dict[str, Any]) -> Verdict:
         if ev["kind"] in ("loss", "weight"):
             return CONFIRMED, describe(run, trial, ev) + f.data_note(), {"run": run["name"]}
     if not f.runs:
-        return COULD_NOT_RUN, f.before_capture() or "no run fitted", {}
+        why = (f.builder or {}).get("error") or f.before_capture() or "no run fitted"
+        return COULD_NOT_RUN, why, {}
     return NOT_REPRODUCED, f"no non-finite loss or weight in {f.tried()}", {}
 
 
@@ -209,7 +232,7 @@ def _objective_rule(f: Facts, entry: dict[str, Any]) -> Verdict:
     if rule == "KNL302" and f.synthetic:
         return COULD_NOT_RUN, f"search() was never reached, so its validation arguments are unknown{f.data_note()}", {}
     if errors:
-        run, t = errors[0]
+        _run, t = errors[0]
         keys = f.history_keys()
         failed = sum(1 for _, t2 in errors)
         total = sum(len(r.get("trials", [])) for r in f.runs)
@@ -237,7 +260,8 @@ def _nan_hidden(f: Facts, entry: dict[str, Any]) -> Verdict:
 def _learning_rate(f: Facts, entry: dict[str, Any]) -> Verdict:
     runs = f.runs_named("lr_top") or (f.runs_named("baseline") if entry["rule"] == "KNL402" else [])
     if not runs:
-        why = f.before_capture() or "no learning-rate hyperparameter (named lr/learning_rate) was found in the space"
+        why = (f.builder or {}).get("error") or f.before_capture()
+        why = why or "no learning-rate hyperparameter (named lr/learning_rate) was found in the space"
         return COULD_NOT_RUN, why, {}
     for run, trial, ev in f.events(runs):
         return CONFIRMED, describe(run, trial, ev) + f.data_note(), {"fixed": run.get("fixed")}
@@ -250,7 +274,7 @@ def _declaration(f: Facts, entry: dict[str, Any]) -> Verdict:
         any(n in lines for n in f.script.get("lines", [])) or "HyperParameters" in str(f.script.get("error"))
     ):
         return CONFIRMED, f"the script raised {f.script['error']} (line {f.script['lines'][-1]})", {}
-    for run, t in f.trial_errors():
+    for _run, t in f.trial_errors():
         if re.search(r"sampling|min_value|max_value|step", t["error"] or ""):
             return CONFIRMED, f"trial {t['id']} FAILED: {t['error']}", {}
     if f.script.get("status") is None:
@@ -354,7 +378,7 @@ def confirm_file(plan: FilePlan, outcome: Outcome, settings: Settings) -> tuple[
     details_common = {"seconds": round(outcome.seconds, 1)}
     out = []
     for d, entry in zip(plan.findings, plan.entries, strict=True):
-        v, evidence, details = verdict(f, entry)
+        v, evidence, details = verdict(Facts(plan, outcome, entry), entry)
         out.append(d.with_(confirmation=Confirmation(v, evidence, device, {**details, **details_common})))
     return out, runtime_only(f, settings, device)
 
