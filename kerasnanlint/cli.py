@@ -255,7 +255,7 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     else:
         out.write(renderer(args.format)(diagnostics))
     if args.format == "text" and not args.quiet:
-        _print_summary(diagnostics, files, fixed, out)
+        _print_summary(diagnostics, files, fixed, out, unsafe=args.unsafe_fixes)
     if args.exit_zero:
         return EXIT_OK
     if args.exit_non_zero_on_fix and fixed:
@@ -294,7 +294,7 @@ def _print_statistics(diagnostics: list, out=sys.stdout, *, as_json: bool = Fals
         print(f"{n:5d}  {code}  [{sev}]  {name}", file=out)
 
 
-def _print_summary(diagnostics: list, files: int, fixed: int, out=sys.stdout) -> None:
+def _print_summary(diagnostics: list, files: int, fixed: int, out=sys.stdout, *, unsafe: bool = False) -> None:
     if fixed:
         print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=out)
     if not diagnostics:
@@ -304,3 +304,8 @@ def _print_summary(diagnostics: list, files: int, fixed: int, out=sys.stdout) ->
     parts = ", ".join(f"{by_sev[s]} {s}" for s in ("error", "warning", "info") if by_sev[s])
     n = len(diagnostics)
     print(f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {files} file{'s' if files != 1 else ''}.", file=out)
+    from kerasnanlint.fix import fix_summary
+
+    hint = fix_summary(diagnostics, unsafe)
+    if hint:  # on standard error: the summary line stays the last line of the report
+        print(hint, file=sys.stderr)

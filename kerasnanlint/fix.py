@@ -357,12 +357,22 @@ def fix_paths(diagnostics: list[Diagnostic], settings: Settings, *, unsafe: bool
     return FixRun(out, fixed, results, messages)
 
 
+def fix_summary(diagnostics: list[Diagnostic], unsafe: bool) -> str | None:
+    """ruff's closing hint: how many findings --fix would fix, and how many more --unsafe-fixes would."""
+    fixable = sum(1 for d in diagnostics if allowed(d.fix, unsafe))
+    hidden = 0 if unsafe else _hidden_unsafe(diagnostics)
+    more = f"{_plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option" if hidden else ""
+    if fixable:
+        return f"[*] {fixable} fixable with the `--fix` option" + (f" ({more})." if more else ".")
+    return f"No fixes available ({more})." if more else None
+
+
 def _hidden_unsafe(diagnostics: list[Diagnostic]) -> int:
     return sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == Applicability.UNSAFE)
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n} {word}" if n == 1 else f"{n} {word}{'es' if word.endswith('x') else 's'}"
 
 
 def apply_fixes_cli(args: Any, settings: Settings, diagnostics: list[Diagnostic]) -> tuple[list[Diagnostic], int]:
@@ -386,10 +396,6 @@ def apply_fixes_cli(args: Any, settings: Settings, diagnostics: list[Diagnostic]
             if r.changed:
                 sys.stdout.write(unified_diff(r.path, r.original, r.text))
         _diff_summary(run.fixed, run.diagnostics, unsafe, err)
-    elif not unsafe and getattr(args, "format", "text") == "text" and not getattr(args, "quiet", False):
-        hidden = _hidden_unsafe(run.diagnostics)
-        if hidden:
-            print(f"{_plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option.", file=err)
     return run.diagnostics, run.fixed
 
 
@@ -406,6 +412,11 @@ def _fix_stdin(
     args: Any, settings: Settings, diagnostics: list[Diagnostic], data: bytes, unsafe: bool
 ) -> tuple[list[Diagnostic], int]:
     path = args.stdin_filename or "-"
+    if args.stdin_filename and settings.force_exclude and settings.is_excluded(path):
+        if not args.diff:
+            sys.stdout.buffer.write(data)  # excluded: passed through untouched
+            sys.stdout.buffer.flush()
+        return diagnostics, 0
     result, new = fix_bytes(data, path, settings, unsafe=unsafe)
     for m in result.dropped:
         print(f"kerasnanlint: {path}: {m}", file=sys.stderr)
