@@ -20,7 +20,7 @@ from kerasnanlint.diagnostics import Severity
 from kerasnanlint.engine import Context
 from kerasnanlint.registry import check, define_rule
 from kerasnanlint.semantics.losses import LAYER, METRIC, LossFunction, loss_functions
-from kerasnanlint.semantics.module import Scope, walk
+from kerasnanlint.semantics.module import Scope, descendants, walk
 from kerasnanlint.semantics.names import ImportTable, canonical
 from kerasnanlint.semantics.values import arg_value, number
 
@@ -350,6 +350,18 @@ class _Analysis:
     def qual(self, call: cst.Call) -> str | None:
         return self.ctx.facts.imports.resolve(call.func)
 
+    def flavor(self, qual: str | None, *operands: cst.BaseExpression | None) -> str:
+        """The API of the op itself, else (for ``/``, ``**``) of the first tensor call in its operands."""
+        if qual is None:
+            for operand in operands:
+                if operand is None:
+                    continue
+                for call in descendants(operand, cst.Call):
+                    q = self.ctx.facts.resolve(call.func)  # type: ignore[attr-defined]
+                    if q and q.startswith(("tensorflow.", "keras.ops.", "keras.backend.", "numpy.")):
+                        return self.api.flavor(q)
+        return self.api.flavor(qual)
+
     def code(self, node: cst.CSTNode, limit: int = 48) -> str:
         return _squash(self.ctx.code(node), limit)
 
@@ -522,7 +534,9 @@ class _Analysis:
             vs = [self.value(a, scope, depth) for a in args]
             if any(v.kind == _POS for v in vs):
                 return POS
-            return _join(vs) if len(vs) == 2 else UNKNOWN
+            if len(vs) != 2 or not all(v.zero for v in vs):
+                return UNKNOWN
+            return replace(vs[0], signed=all(v.signed for v in vs))  # maximum(x, 0.0) is >= 0
         if op == "minimum":
             vs = [self.value(a, scope, depth) for a in args]
             zeros = [v for v in vs if v.zero]
@@ -596,7 +610,7 @@ class _Analysis:
         v = self.value(den, scope)
         if not v.zero:
             return
-        api, flavor = self.api, self.api.flavor(qual)
+        api, flavor = self.api, self.flavor(qual, den, num)
         d = self.code(den)
         n = self.code(num) if num is not None else "1.0"
         no_nan = api.fn(flavor, "divide_no_nan")
@@ -640,7 +654,7 @@ class _Analysis:
         v = self.value(x, scope)
         if not v.zero:
             return
-        api, flavor = self.api, self.api.flavor(qual)
+        api, flavor = self.api, self.flavor(qual, x)
         xs = self.code(x)
         if kind == "rsqrt":
             message = (
@@ -656,7 +670,8 @@ class _Analysis:
             )
         else:
             message = (
-                f"the gradient of sqrt at `{xs}` = 0 is infinite ({v.why}), so the weights become NaN;"
+                f"sqrt of `{xs}` has an infinite gradient where it is exactly 0 ({v.why}), so the weights"
+                " become NaN;"
                 f" use {api.fn(flavor, 'sqrt')}({xs} + {api.eps}) or"
                 f" {api.fn(flavor, 'sqrt')}({api.fn(flavor, 'maximum')}({xs}, 1e-12))"
             )
@@ -1009,18 +1024,21 @@ class _Extras:
                 where = stmt if stmt is not None else node
                 ce = an.crossentropy.setdefault(where, _CrossEntropy(where, an.code(operand, 32)))
                 an.ce_logs.add(call)
-                if an.value(operand, scope).kind != _POS:
-                    ce.unguarded = True
+                judged = an.value(operand, scope)
+                saturates = False
                 for sub in self.expanded(operand, scope):
                     if isinstance(sub, cst.Call):
                         op = _op(an.qual(sub))
                         if op in ("sigmoid", "softmax"):
-                            ce.logits = True
+                            ce.logits = saturates = True
                             ce.binary |= op == "sigmoid"
                     elif isinstance(sub, cst.BinaryOperation) and isinstance(sub.operator, cst.Subtract):
                         ce.binary = True
                 if isinstance(factor, cst.BinaryOperation) and isinstance(factor.operator, cst.Subtract):
                     ce.binary = True
+                # a raw prediction, or a sigmoid/softmax computed here, unguarded (softplus & co: not flagged)
+                if judged.zero or (saturates and judged.kind != _POS):
+                    ce.unguarded = True
             return
 
     def expanded(self, expr: cst.BaseExpression, scope: Scope, depth: int = 2) -> Iterator[cst.BaseExpression]:
