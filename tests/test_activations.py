@@ -201,3 +201,18 @@ def test_seed_scripts_get_knl206_and_nothing_else_from_this_family() -> None:
         path = ROOT / "examples" / name
         found = [d for d in lint_source(path.read_bytes(), str(path), Settings()) if d.rule in CODES]
         assert [d.rule for d in found] == ["KNL206"], name
+
+
+def test_single_unit_softmax_with_categorical_loss_is_only_knl203() -> None:
+    assert codes(model_with(', activation="softmax"', '"categorical_crossentropy"', 1)) == ["KNL203"]
+
+
+def test_choice_values_through_a_local_list() -> None:
+    body = """
+    def build(hp):
+        heads = ["sigmoid", "linear"]
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation=hp.Choice("head", heads))])
+        model.compile(loss="binary_crossentropy")
+        return model
+    """
+    assert codes(body) == ["KNL202", "KNL206"]

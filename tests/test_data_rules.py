@@ -225,3 +225,22 @@ def test_same_name_in_another_function_is_not_the_read_data() -> None:
     x = pd.read_csv("unused.csv")
     """
     assert lint(body, "KNL501") == []
+
+
+def test_image_generators_from_a_dataframe_of_paths_are_not_nan_sources() -> None:
+    body = """
+    from tensorflow.keras.preprocessing.image import ImageDataGenerator
+    paths = pd.read_csv("labels.csv")
+    gen = ImageDataGenerator(rescale=1 / 255).flow_from_dataframe(paths, x_col="file", y_col="label")
+    model = build_model(None)
+    model.fit(gen, epochs=1)
+    """
+    assert lint(body, "KNL501") == []
+
+
+def test_constant_inputs_in_a_list_are_a_smoke_test() -> None:
+    body = """
+    model = build_model(None)
+    model.fit([None], np.ones((4, 1)))
+    """
+    assert lint(body, "KNL502") == []

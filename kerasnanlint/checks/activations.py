@@ -96,11 +96,11 @@ def _output_label(model: M.ModelInfo, out: M.Output) -> str:
 
 def _classify(name: str, loss: M.Loss, out: M.Output) -> tuple[object, str] | None:
     """(rule, variant) for one activation name against one crossentropy, or None when fine or unknown."""
+    if name == "softmax" and out.units == 1:
+        return None  # KNL203 says it all
     if loss.name in _CATEGORICAL and out.units == 1:
         return (KNL204, "one-unit")
     if name in M.PROBABILITY:
-        if name == "softmax" and out.units == 1:
-            return None  # KNL203 says it all
         if loss.from_logits:
             return (KNL201, name)
         if name == "softmax" and loss.name in _BINARY and out.units is not None and out.units > 1:

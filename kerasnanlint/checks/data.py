@@ -92,6 +92,17 @@ def _constant_builder(facts: ModuleFacts, expr: cst.BaseExpression | None) -> tu
     return None
 
 
+def _constant_inputs(facts: ModuleFacts, x: cst.BaseExpression | None, scope: Scope) -> bool:
+    """``np.ones(...)``, or a list/tuple of such and ``None`` (``model.fit([None], y)`` in a test)."""
+    x = values.follow(x, scope)
+    if isinstance(x, cst.List | cst.Tuple):
+        items = [e.value for e in x.elements]
+        return bool(items) and all(
+            (isinstance(i, cst.Name) and i.value == "None") or _constant_inputs(facts, i, scope) for i in items
+        )
+    return _constant_builder(facts, x) is not None
+
+
 def _mutated(source: str, name: str) -> bool:
     """``y[i] = 1``, ``y += ...``, ``y.fill(1)``, ``np.put(y, ...)`` anywhere in the file: the labels may vary."""
     n = re.escape(name)
@@ -146,8 +157,7 @@ def constant_labels(ctx: Context) -> None:
         found = _constant_builder(facts, values.follow(y, site.scope))
         if found is None or (isinstance(y, cst.Name) and _mutated(ctx.source, y.value)):
             continue
-        x = values.arg_value(site.node, "x", 0)
-        if x is not None and _constant_builder(facts, values.follow(x, site.scope)) is not None:
+        if _constant_inputs(facts, values.arg_value(site.node, "x", 0), site.scope):
             continue  # constant inputs and labels: a smoke test, not a training run
         if not _losses_all_builtin(_trained_models(facts, site)):
             continue
@@ -171,6 +181,7 @@ _HANDLERS = frozenset(
         "bfill", "backfill", "pad", "check_numerics", "isfinite", "is_nan", "is_finite",
     }
 )  # fmt: skip
+_BARRIERS = frozenset({"flow_from_dataframe"})
 # An imputer anywhere in the file: the data is meant to be imputed (we do not follow it through fit_transform).
 _IMPUTERS = frozenset({"SimpleImputer", "KNNImputer", "IterativeImputer", "Imputer", "MissingIndicator"})
 
@@ -230,7 +241,7 @@ class _Taint:
             for scope, f in self.flows.items():
                 for _point, small in f.statements:
                     if isinstance(small, cst.Assign | cst.AnnAssign | cst.AugAssign):
-                        if small.value is None or not self.touches(small.value, scope):
+                        if small.value is None or _barrier(small.value) or not self.touches(small.value, scope):
                             continue
                         targets = small.targets if isinstance(small, cst.Assign) else (small,)
                         for t in targets:
@@ -244,6 +255,11 @@ class _Taint:
                             if self.touches(small.value, scope):
                                 self.functions.add(fn.name.value)
                                 changed = True
+
+
+def _barrier(value: cst.BaseExpression) -> bool:
+    """``datagen.flow_from_dataframe(df, ...)``: the table holds file paths; the images it yields cannot be NaN."""
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _BARRIERS
 
 
 def _target_names(target: cst.BaseExpression) -> Iterator[str]:

@@ -56,6 +56,7 @@ _ACTIVATION_MODULES = ("keras.activations.", "tensorflow.nn.", "keras.ops.", "ke
 _ACTIVATION_FUNCS = PROBABILITY | NOT_PROBABILITY | {LINEAR}
 _TF_SHORT = {"tensorflow.sigmoid": "sigmoid", "tensorflow.tanh": "tanh", "tensorflow.nn.swish": "silu"}
 
+_OPAQUE = cst.Name("__opaque_layers__")  # stands for layers we cannot see (Sequential(some_list))
 _MODEL_CTORS = {"keras.Model": "functional", "keras.Sequential": "sequential"}
 
 CROSSENTROPY = frozenset(
@@ -478,7 +479,7 @@ def _sequential_list(facts: ModuleFacts, call: cst.Call, at: Point) -> list[cst.
     arg, _ = at.flow.value(arg, at)
     if isinstance(arg, cst.List | cst.Tuple) and all(isinstance(e, cst.Element) for e in arg.elements):
         return [e.value for e in arg.elements]
-    return [cst.Name("<unknown>")]  # an opaque list: its last layer is unknown
+    return [_OPAQUE]  # an opaque list: its last layer is unknown
 
 
 def _statement_call(facts: ModuleFacts, call: cst.Call, at: Point) -> None:
@@ -672,19 +673,21 @@ def _activation(facts: ModuleFacts, expr: cst.BaseExpression | None, at: Point, 
         q = qualname(facts, expr.func)
         if q == "keras.activations.get":
             return _activation(facts, values.arg_value(expr, "identifier", 0), at, depth + 1)
-        choice = _choice(expr)
+        choice = _choice(expr, at)
         if choice is not None:
             return choice
     return None
 
 
-def _choice(call: cst.Call) -> Activation | None:
+def _choice(call: cst.Call, at: Point) -> Activation | None:
     """``hp.Choice("act", ["relu", "sigmoid"])``: every value, when all are literals."""
     func = call.func
     if not (isinstance(func, cst.Attribute) and func.attr.value == "Choice"):
         return None
     name = values.string(values.arg_value(call, "name", 0))
     options = values.arg_value(call, "values", 1)
+    if options is not None:
+        options, _ = at.flow.value(options, at)
     if name is None or not isinstance(options, cst.List | cst.Tuple):
         return None
     names: list[str] = []
