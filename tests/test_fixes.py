@@ -178,6 +178,14 @@ def test_learning_rate_sampling() -> None:
     assert [d.fix for d in result.remaining] == [None]
 
 
+def test_added_strings_follow_the_file_quotes() -> None:
+    single = TUNER.replace('"', "'")
+    result = _fix(single, only="KNL401")
+    assert "    lr = hp.Float('lr', 1e-4, 1e-1, sampling='log')" in result.text.splitlines()
+    result = _fix(single, only="KNL303", unsafe=False)
+    assert "kt.Objective(OBJ, direction='max')" in result.text
+
+
 def test_terminate_on_nan_goes_into_the_callbacks() -> None:
     result = _fix(TUNER, only="KNL305", unsafe=False)
     assert _changed_lines(TUNER, result.text) == [

@@ -7,7 +7,7 @@ from typing import Any
 import libcst as cst
 
 from kerasnanlint.engine import Context, NodeEdit, PendingFix
-from kerasnanlint.fixes.common import UNSAFE, ensure_name, parent, pending, register, set_keyword
+from kerasnanlint.fixes.common import UNSAFE, ensure_name, parent, pending, register, set_keyword, string_literal
 from kerasnanlint.semantics import models as M
 
 _CLASS = {
@@ -44,7 +44,7 @@ def _linear_output(ctx: Context, out: M.Output) -> NodeEdit | None:
     up = parent(ctx, act.node)
     if not (isinstance(up, cst.Arg) and parent(ctx, up) is out.layer):
         return None
-    return NodeEdit(act.node, '"linear"' if out.kind == "Activation" else "None")
+    return NodeEdit(act.node, string_literal(ctx, "linear") if out.kind == "Activation" else "None")
 
 
 def _set_from_logits(ctx: Context, loss: M.Loss, value: bool) -> list[NodeEdit] | None:

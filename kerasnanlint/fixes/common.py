@@ -100,6 +100,26 @@ def operand_code(ctx: Context, expr: cst.BaseExpression) -> str:
     return f"({inner_code(ctx, expr)})"
 
 
+_QUOTE_CACHE: dict[int, tuple[cst.Module, str]] = {}
+
+
+def string_literal(ctx: Context, text: str) -> str:
+    """``text`` as a string literal in the file's usual quotes (``'log'`` in a file written with single quotes)."""
+    hit = _QUOTE_CACHE.get(id(ctx.module))
+    if hit is None or hit[0] is not ctx.module:
+        single = double = 0
+        for node in descendants(ctx.module, cst.SimpleString):
+            q = node.quote  # type: ignore[attr-defined]
+            if q == "'":
+                single += 1
+            elif q == '"':
+                double += 1
+        _QUOTE_CACHE.clear()
+        hit = _QUOTE_CACHE[id(ctx.module)] = (ctx.module, "'" if single > double else '"')
+    quote = hit[1]
+    return f"{quote}{text}{quote}" if quote not in text and "\\" not in text else repr(text)
+
+
 def replace_expr(ctx: Context, node: cst.BaseExpression, content: str) -> NodeEdit:
     """Replace an expression (inside its own parentheses, which stay)."""
     return NodeEdit(node, content)

@@ -7,7 +7,7 @@ from typing import Any
 import libcst as cst
 
 from kerasnanlint.engine import Context, NodeEdit, PendingFix
-from kerasnanlint.fixes.common import SAFE, pending, register, set_keyword
+from kerasnanlint.fixes.common import SAFE, pending, register, set_keyword, string_literal
 from kerasnanlint.semantics.tuners import ABSENT, HpDecl, tuner_facts
 
 
@@ -32,6 +32,6 @@ def linear_wide_learning_rate(ctx: Context, node: cst.CSTNode, data: dict[str, A
             return None
         if not any(a.value is sampling for a in decl.node.args):
             return None  # passed through a variable: leave it to the author
-        return pending(title, SAFE, NodeEdit(sampling, '"log"'))
+        return pending(title, SAFE, NodeEdit(sampling, string_literal(ctx, "log")))
     # Same range and default, only where the trials fall inside it changes: each decade gets its share.
-    return pending(title, SAFE, set_keyword(ctx, decl.node, "sampling", '"log"'))
+    return pending(title, SAFE, set_keyword(ctx, decl.node, "sampling", string_literal(ctx, "log")))

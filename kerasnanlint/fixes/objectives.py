@@ -22,6 +22,7 @@ from kerasnanlint.fixes.common import (
     pending,
     register,
     set_keyword,
+    string_literal,
 )
 from kerasnanlint.semantics.metrics import known_direction, strip_objective, true_direction
 from kerasnanlint.semantics.tuners import ObjectiveRef, TunerInfo, tuner_facts
@@ -92,15 +93,16 @@ def objective_direction(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -
         return None
     objective, imports = spelled
     title = f'Use `{objective}("{name}", direction="{direction}")`'
+    dir_text = string_literal(ctx, direction)
     if _written_in_call(ctx, obj.node):
-        new = f'{objective}({inner_code(ctx, obj.node)}, direction="{direction}")'
+        new = f"{objective}({inner_code(ctx, obj.node)}, direction={dir_text})"
         return pending(title, applicability, NodeEdit(obj.node, new), imports)
     expr = tuner.objective_expr if tuner is not None else None
     if isinstance(expr, cst.Name) and follow(expr, tuner.site.scope) is obj.node:  # type: ignore[union-attr]
         # objective=OBJ with OBJ = "...": wrap the name where the tuner reads it; OBJ's other readers keep a str.
-        new = f'{objective}({expr.value}, direction="{direction}")'
+        new = f"{objective}({expr.value}, direction={dir_text})"
         return pending(title, applicability, NodeEdit(expr, new), imports)
-    new = f'{objective}({inner_code(ctx, obj.node)}, direction="{direction}")'
+    new = f"{objective}({inner_code(ctx, obj.node)}, direction={dir_text})"
     return pending(title, UNSAFE, NodeEdit(obj.node, new), imports)  # the literal may have other readers
 
 
