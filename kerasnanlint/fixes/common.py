@@ -128,21 +128,6 @@ def replace_expr(ctx: Context, node: cst.BaseExpression, content: str) -> NodeEd
 # --- parents and lines ----------------------------------------------------------------------------------------
 
 
-class _Parents(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        self.stack: list[cst.CSTNode] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.stack:
-            self.parents[node] = self.stack[-1]
-        self.stack.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
-
-
 _PARENT_CACHE: dict[int, tuple[cst.Module, dict[cst.CSTNode, cst.CSTNode]]] = {}
 
 
@@ -151,11 +136,21 @@ def parents(ctx: Context) -> dict[cst.CSTNode, cst.CSTNode]:
     hit = _PARENT_CACHE.get(id(ctx.module))
     if hit is not None and hit[0] is ctx.module:
         return hit[1]
-    visitor = _Parents()
-    ctx.module.visit(visitor)
+    from kerasnanlint.semantics.module import _fields
+
+    table: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack: list[cst.CSTNode] = [ctx.module]
+    while stack:  # the facts walk's field table: no CSTVisitor dispatch (see semantics/module.py)
+        node = stack.pop()
+        for name in _fields(type(node)):
+            child = getattr(node, name)
+            for c in child if type(child) is tuple or type(child) is list else (child,):
+                if isinstance(c, cst.CSTNode):
+                    table[c] = node
+                    stack.append(c)
     _PARENT_CACHE.clear()  # one module at a time: keep memory flat over a large run
-    _PARENT_CACHE[id(ctx.module)] = (ctx.module, visitor.parents)
-    return visitor.parents
+    _PARENT_CACHE[id(ctx.module)] = (ctx.module, table)
+    return table
 
 
 def parent(ctx: Context, node: cst.CSTNode) -> cst.CSTNode | None:
