@@ -112,6 +112,7 @@ _EXP = {"exp", "expm1"}
 _WHERE = {"where", "where_v2", "switch"}
 _REDUCE = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "sum", "mean", "max", "min"}
 _REDUCE |= {"prod", "average", "nansum", "nanmean", "cumsum"}
+_SPREAD = {"std", "reduce_std", "var", "reduce_variance", "variance"}  # 0 when every value is equal
 _INDICATOR = {"equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and"}
 _INDICATOR |= {"logical_or", "logical_not", "logical_xor", "one_hot", "isclose", "in_top_k"}
 _PASS = {"cast", "convert_to_tensor", "identity", "stop_gradient", "reshape", "squeeze", "expand_dims"}
@@ -509,8 +510,10 @@ class _Analysis:
         if op in ("abs", "square", "sqrt"):
             v = self.value(x, scope, depth)
             return replace(v, signed=False) if v.zero else v
-        if op in _REDUCE:
+        if op in _REDUCE or op in _NORM:
             return self.reduction(op, self.value(x, scope, depth))
+        if op in _SPREAD:
+            return _zero(f"{_a(op)}, 0 when all values are equal") if self.value(x, scope, depth).zero else UNKNOWN
         if op == "count_nonzero":
             return _zero("a count, 0 when nothing is counted")
         if op in _INDICATOR:
@@ -651,6 +654,9 @@ class _Analysis:
             return
         if kind != "rsqrt" and not self.target.has_gradient:
             return  # a metric has no gradient: sqrt(0) = 0 is harmless there
+        pred = self.target.prediction
+        if kind != "rsqrt" and pred is not None and not self.mentions(x, frozenset({pred}), scope):
+            return  # no gradient flows into the labels either
         v = self.value(x, scope)
         if not v.zero:
             return
