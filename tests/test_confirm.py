@@ -1,0 +1,252 @@
+"""Runtime-confirm against the measured ground truth (shared/reference/runtime-ground-truth.md).
+
+The ``runtime`` tests really run TensorFlow and KerasTuner on CPU in child processes; each fixture shares one
+confirm call (one child per script) across several assertions, with 1 trial x 1 epoch per probe.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kerasnanlint.config import Settings
+from kerasnanlint.confirm import INSTALL, confirm, missing_extra
+from kerasnanlint.confirm.plan import FilePlan, function_at, make_plan
+from kerasnanlint.confirm.report import confirm_file
+from kerasnanlint.confirm.spawn import Outcome
+from kerasnanlint.diagnostics import Diagnostic, Severity
+from tests.helpers import ROOT, RULES, expected, run_cli
+
+DATA = ROOT / "tests" / "data" / "confirm"
+
+
+def runtime(test):
+    """Really runs TensorFlow/KerasTuner: marked ``runtime`` and skipped without the runtime extra."""
+    skip = pytest.mark.skipif(missing_extra() is not None, reason="needs the runtime extra")
+    return pytest.mark.runtime(skip(test))
+
+
+def finding(path: Path, rule: str, line: int) -> Diagnostic:
+    """A static finding as the linter would report it (keyed by rule code, independent of the static rules)."""
+    shown = path.relative_to(ROOT).as_posix()
+    return Diagnostic(rule, rule.lower(), Severity.WARNING, shown, line, 1, line, 2, "static finding")
+
+
+def run(paths: list[Path], diagnostics: list[Diagnostic], budget: float = 240) -> list[Diagnostic]:
+    return confirm(paths, Settings(root=ROOT), diagnostics, budget=budget, device="cpu", trials=1, epochs=1)
+
+
+def verdict(diags: list[Diagnostic], rule: str, name: str = "") -> tuple[str, str]:
+    d = next(d for d in diags if d.rule == rule and name in d.path)
+    assert d.confirmation is not None, d
+    return d.confirmation.verdict, d.confirmation.evidence
+
+
+# -- fast: no TensorFlow ----------------------------------------------------------------------------------------
+
+
+def test_message_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "keras_tuner" else real(n, *a))
+    message = missing_extra()
+    assert message is not None and INSTALL in message and "keras_tuner" in message
+    assert INSTALL == 'pip install "kerasnanlint[runtime]"'
+
+
+def test_confirm_without_extra_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    from kerasnanlint import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "tensorflow" else real(n, *a))
+    assert cli.main(["confirm", "--no-cache", str(ROOT / "examples")]) == 2
+    assert 'pip install "kerasnanlint[runtime]"' in capsys.readouterr().err
+
+
+def test_parent_never_imports_tensorflow() -> None:
+    code = (
+        "import sys, kerasnanlint.confirm, kerasnanlint.confirm.plan, kerasnanlint.confirm.report, "
+        "kerasnanlint.confirm.spawn; assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_function_at_finds_callable_definitions() -> None:
+    import ast
+
+    tree = ast.parse("def f(a, b):\n    return a / b\nclass L:\n    def call(self, x):\n        return x\n")
+    assert function_at(tree, 2) == "f"
+    assert function_at(tree, 5) == "L.call"
+    assert function_at(tree, 3) is None
+
+
+def test_a_child_that_never_reports_is_could_not_run() -> None:
+    path = DATA / "val_acc.py"
+    plan = make_plan(path, "val_acc.py", [finding(path, "KNL301", 19)])
+    assert isinstance(plan, FilePlan)
+    out, extra = confirm_file(plan, Outcome(None, 30.0, timed_out=True), Settings())
+    assert extra == []
+    assert out[0].confirmation is not None
+    assert out[0].confirmation.verdict == "could not run"
+    assert "timed out after 30 s" in out[0].confirmation.evidence
+
+
+# -- runtime: real TensorFlow / KerasTuner on CPU -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeds() -> list[dict]:
+    """The seed scripts through the real CLI: lint, confirm, JSON out."""
+    proc = run_cli(
+        "confirm", "--no-cache", "--format", "json", "--device", "cpu", "--trials", "1", "--epochs", "1",
+        "--select", "KNL303,KNL401,KNL502", "--budget", "200", "examples",
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "confirm [" in proc.stderr  # the progress display
+    return json.loads(proc.stdout)
+
+
+def _seed(seeds: list[dict], script: str, code: str) -> dict:
+    found = [d for d in seeds if script in d["filename"] and d["code"] == code]
+    assert found, f"the static linter no longer reports {code} on {script}"
+    assert found[0]["confirmation"] is not None
+    return found[0]["confirmation"]
+
+
+@runtime
+def test_seed2_objective_direction_confirmed_by_construction_error(seeds: list[dict]) -> None:
+    c = _seed(seeds, "seed2", "KNL303")
+    assert c["verdict"] == "confirmed"
+    assert "ValueError at tuner construction" in c["evidence"] and "val_custom_metric" in c["evidence"]
+    assert c["device"] == "CPU"
+
+
+@runtime
+def test_seed1_linear_learning_rate_not_reproduced(seeds: list[dict]) -> None:
+    c = _seed(seeds, "seed1", "KNL401")
+    assert c["verdict"] == "not reproduced"
+    assert "learning_rate=0.01" in c["evidence"]  # what was tried: the top of the range
+
+
+@runtime
+def test_seed3_single_class_labels_confirmed(seeds: list[dict]) -> None:
+    c = _seed(seeds, "seed3", "KNL502")
+    assert c["verdict"] == "confirmed" and "single class" in c["evidence"]
+
+
+@pytest.fixture(scope="module")
+def training() -> list[Diagnostic]:
+    scripts = {
+        "precision_below_half.py": ("KNL101", 10),
+        "log_loss_relu.py": ("KNL102", 8),
+        "sgd_regression.py": ("KNL402", 9),
+        "val_acc.py": ("KNL301", 19),
+    }
+    diags = [finding(DATA / name, rule, line) for name, (rule, line) in scripts.items()]
+    return run([DATA / name for name in scripts], diags)
+
+
+@runtime
+def test_precision_without_epsilon_names_metric_and_epoch(training: list[Diagnostic]) -> None:
+    v, evidence = verdict(training, "KNL101", "precision")
+    assert v == "confirmed"
+    assert "`precision_metric` = nan" in evidence and "epoch 1" in evidence
+
+
+@runtime
+def test_log_loss_after_relu_nan_at_epoch_1_batch_0(training: list[Diagnostic]) -> None:
+    v, evidence = verdict(training, "KNL102", "log_loss")
+    assert v == "confirmed"
+    assert "epoch 1, batch 0" in evidence
+
+
+@runtime
+def test_sgd_learning_rate_one_on_regression(training: list[Diagnostic]) -> None:
+    v, evidence = verdict(training, "KNL402", "sgd")
+    assert v == "confirmed"
+    assert "learning_rate=1.0" in evidence and ("inf" in evidence or "nan" in evidence)
+
+
+@runtime
+def test_val_acc_objective_confirmed_by_keyerror(training: list[Diagnostic]) -> None:
+    v, evidence = verdict(training, "KNL301", "val_acc")
+    assert v == "confirmed"
+    assert "KeyError: 'val_acc'" in evidence and "val_accuracy" in evidence
+
+
+@pytest.fixture(scope="module")
+def data_rules() -> list[Diagnostic]:
+    return run([RULES / "KNL503", RULES / "KNL504"], [])
+
+
+@runtime
+@pytest.mark.parametrize("code", ["KNL503", "KNL504"])
+def test_runtime_only_rules_on_their_examples(data_rules: list[Diagnostic], code: str) -> None:
+    flagged = RULES / code / "flagged.py"
+    got = {(d.line, d.rule) for d in data_rules if d.path.endswith(f"{code}/flagged.py")}
+    assert got == expected(flagged)
+    assert not [d for d in data_rules if d.path.endswith(f"{code}/clean.py")]
+
+
+@runtime
+def test_nan_count_and_pixel_scale_in_messages(data_rules: list[Diagnostic]) -> None:
+    nan = next(d for d in data_rules if d.rule == "KNL503")
+    assert "x: 2 NaN of 2048 values" in nan.message
+    assert nan.confirmation is not None and "in the short run:" in nan.confirmation.evidence
+    assert "= nan first at epoch 1" in nan.confirmation.evidence  # the loss or a weight, whichever turns first
+    scale = next(d for d in data_rules if d.rule == "KNL504")
+    assert "255" in scale.message and "Rescaling" in scale.message
+
+
+@runtime
+def test_broken_scripts_could_not_run_and_the_rest_continues() -> None:
+    broken = DATA / "broken"
+    diags = [
+        finding(broken / "a_hangs.py", "KNL402", 11),
+        finding(broken / "b_exits.py", "KNL402", 10),
+        finding(broken / "c_raises.py", "KNL402", 7),
+    ]
+    out = run([broken], diags, budget=50)  # 50 s: the hanging script gets 50 - 3 x 12 s
+    assert verdict(out, "KNL402", "a_hangs") == ("could not run", verdict(out, "KNL402", "a_hangs")[1])
+    assert "timed out" in verdict(out, "KNL402", "a_hangs")[1]
+    assert verdict(out, "KNL402", "b_exits")[0] == "could not run"
+    assert "exit(3)" in verdict(out, "KNL402", "b_exits")[1]
+    assert verdict(out, "KNL402", "c_raises")[0] == "could not run"
+    assert "FileNotFoundError" in verdict(out, "KNL402", "c_raises")[1]
+    assert [d.rule for d in out if "d_nan_data" in d.path] == ["KNL503"]
+
+
+# Confirmable rules whose catalogue example is confirmed at run time (see docs/confirm.md for the others).
+CATALOGUE_CONFIRMED = ["KNL201", "KNL203", "KNL302", "KNL303", "KNL404", "KNL405", "KNL502"]
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> list[Diagnostic]:
+    from kerasnanlint.engine import lint_source
+
+    paths = [RULES / code / name for code in CATALOGUE_CONFIRMED for name in ("flagged.py", "clean.py")]
+    diags = []
+    for path in paths:
+        shown = path.relative_to(ROOT).as_posix()
+        diags += [
+            d for d in lint_source(path.read_bytes(), shown, Settings(root=ROOT)) if d.rule in CATALOGUE_CONFIRMED
+        ]
+    return run(paths, diags, budget=400)
+
+
+@runtime
+@pytest.mark.parametrize("code", CATALOGUE_CONFIRMED)
+def test_catalogue_flagged_confirmed_and_clean_not(catalogue: list[Diagnostic], code: str) -> None:
+    mine = [d for d in catalogue if d.rule == code and d.path.endswith(f"{code}/flagged.py")]
+    assert mine, f"rules/{code}/flagged.py produced no {code} finding"
+    assert any(d.confirmation and d.confirmation.verdict == "confirmed" for d in mine), [d.confirmation for d in mine]
+    clean = [d for d in catalogue if d.path.endswith(f"{code}/clean.py")]
+    assert not [d for d in clean if d.confirmation and d.confirmation.verdict == "confirmed"]
+    assert not [d for d in clean if d.rule == "KNL503"]
