@@ -198,6 +198,9 @@ def _cases(shape: tuple[int, ...]) -> list[tuple[str, np.ndarray, np.ndarray]]:
         ("y_true without positives", np.zeros(shape, np.float32), full(shape, 0.3, np.float32)),
         ("y_pred == y_true (zero error)", half, half.copy()),
         ("y_pred negative (relu/linear output)", half, full(shape, -0.5, np.float32)),
+        ("y_pred all -1", half, full(shape, -1.0, np.float32)),
+        ("y_pred 100 (large logits)", half, full(shape, 100.0, np.float32)),
+        ("y_pred -100", half, full(shape, -100.0, np.float32)),
     ]
 
 
@@ -234,12 +237,15 @@ def probe_function(fn: Any, shape: tuple[int, ...]) -> list[dict[str, Any]]:
 def probe_unary(fn: Any) -> list[dict[str, Any]]:
     """A layer's call / a one-argument function: large and zero inputs (exp overflow, log/div at 0)."""
     out = []
-    for label, val in (("inputs 0", 0.0), ("inputs 100", 100.0), ("inputs -100", -100.0)):
+    for label, val in (("inputs 0", 0.0), ("inputs 1000", 1000.0), ("inputs -1000", -1000.0)):
         x = tf.Variable(np.full((4, 8), val, np.float32))
         row: dict[str, Any] = {"case": label}
         try:
             with tf.GradientTape() as tape:
-                value = fn(x)
+                try:
+                    value = fn(x)
+                except (ValueError, TypeError):
+                    value = fn((x, x))  # a layer taking a pair, like a VAE's Sampling((z_mean, z_log_var))
                 total = tf.reduce_sum(tf.cast(value, tf.float32))
             grad = tape.gradient(total, x)
         except Exception as exc:

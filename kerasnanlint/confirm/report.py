@@ -166,15 +166,18 @@ def _function_rule(f: Facts, entry: dict[str, Any]) -> Verdict:
             f"`{name}` called directly with {row['case']}: {value} (non-finite for: {cases}){run_note}",
             {"direct": bad},
         )
+    rows = (direct or {}).get("results", [])
+    if rows and all("error" in r for r in rows):
+        direct = {**direct, "results": [], "error": f"calling `{name}` directly raised {rows[0]['error']}"}
     if direct and direct.get("results"):
-        cases = ", ".join(r["case"] for r in direct["results"])
-        return (
-            NOT_REPRODUCED,
-            f"`{name}` stayed finite (value and gradient) on: {cases}; "
-            f"short run: {f.tried()} without a non-finite value",
-            {},
-        )
-    why = (direct or {}).get("error") or ("no function to call" if not name else f"`{name}` was not called")
+        cases = ", ".join(r["case"] for r in direct["results"] if "error" not in r)
+        ran = f"; short run: {f.tried()} without a non-finite value" if f.runs else ""
+        return NOT_REPRODUCED, f"`{name}` stayed finite (value and gradient) on: {cases}{ran}", {}
+    why = (direct or {}).get("error") or (
+        "the flagged code is not in a function that can be called on its own"
+        if not name
+        else f"`{name}` was not called"
+    )
     if f.runs:
         return NOT_REPRODUCED, f"{why}; short run: {f.tried()} without a non-finite value", {}
     return COULD_NOT_RUN, f"{why}; {f.before_capture() or 'no run'}", {}
