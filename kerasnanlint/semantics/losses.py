@@ -112,11 +112,12 @@ class _Finder:
 
 def _class_kind(facts: ModuleFacts, info: ClassInfo, seen: frozenset[str] = frozenset()) -> str | None:
     for base in info.bases:
-        if base.startswith("keras.losses."):
+        # keras.losses.Loss and friends, also re-exported by a project (``from keras_cv.backend import keras``)
+        if base.startswith("keras.losses.") or base.endswith(".losses.Loss"):
             return LOSS
-        if base.startswith("keras.metrics."):
+        if base.startswith("keras.metrics.") or base.endswith(".metrics.Metric"):
             return METRIC
-        if base.startswith("keras.layers.") or base == "keras.Layer":
+        if base.startswith("keras.layers.") or base == "keras.Layer" or base.endswith(".layers.Layer"):
             return LAYER
         local = facts.classes.get(base)
         if local is not None and base not in seen and local is not info:
