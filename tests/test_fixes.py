@@ -117,6 +117,19 @@ def test_nan_equality_keeps_tnp() -> None:
     assert _fix(src).text == "import tensorflow.experimental.numpy as tnp\n\nm = tnp.isnan(t)\n"
 
 
+def test_nan_equality_in_traced_code_uses_the_tensor_api() -> None:
+    src = (
+        "import keras\nimport numpy as np\nimport tensorflow as tf\n\n\n"
+        "def masked_loss(y_true, y_pred):\n    mask = y_true != np.nan\n    return tf.reduce_mean(y_pred[mask])\n\n\n"
+        "@tf.function\ndef step(x):\n    if x == np.nan:\n        return 0.0\n    return x\n"
+    )
+    out = _fix(src).text
+    assert "    mask = ~tf.math.is_nan(y_true)\n" in out and "    if tf.math.is_nan(x):\n" in out
+    src = "from keras import ops\nimport numpy as np\n\n\ndef my_loss(y_true, y_pred):\n"
+    src += "    return ops.sum(y_pred[y_true == np.nan])\n"
+    assert "    return ops.sum(y_pred[ops.isnan(y_true)])\n" in _fix(src).text
+
+
 def test_chained_comparison_gets_no_fix() -> None:
     src = HEADER + "m = a < x == np.nan\n"
     [d] = lint_source(src, "x.py", Settings())

@@ -39,6 +39,25 @@ def _is_boolean_context(ctx: Context, node: cst.Comparison) -> bool:
     return isinstance(up, cst.BooleanOperation)
 
 
+def _in_graph_code(ctx: Context, node: cst.CSTNode) -> bool:
+    """Inside a loss, a metric, a layer's call or a @tf.function: code that Keras traces into a graph."""
+    from kerasnanlint.semantics.losses import loss_functions
+
+    traced = {f.node for f in loss_functions(ctx.facts)}
+    up = parent(ctx, node)
+    while up is not None:
+        if up in traced:
+            return True
+        if isinstance(up, cst.FunctionDef) and any(
+            ctx.facts.resolve(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+            == "tensorflow.function"
+            for d in up.decorators
+        ):
+            return True
+        up = parent(ctx, up)
+    return False
+
+
 @register("KNL107")
 def nan_equality(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     if not isinstance(node, cst.Comparison):
@@ -48,14 +67,19 @@ def nan_equality(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> Pendi
         return None
     nan, other = sides
     module = (ctx.facts.resolve(nan) or "").rpartition(".")[0]
-    target = _ISNAN_BESIDE.get(module, "numpy.isnan")
+    graph = _in_graph_code(ctx, node)
+    if graph:  # np.isnan cannot read a symbolic tensor: use the file's tensor API
+        target = {"tensorflow": "tensorflow.math.is_nan"}.get(_api_module(ctx, None, node), "keras.ops.isnan")
+    else:
+        target = _ISNAN_BESIDE.get(module, "numpy.isnan")
     found = ensure_name(ctx, target, node)
     if found is None:
         return None
     isnan, imports = found
     call = f"{isnan}({arg_code(ctx, other)})"
     if isinstance(node.comparisons[0].operator, cst.NotEqual):
-        call = f"not {call}" if _is_boolean_context(ctx, node) else f"~{call}"
+        # ``not`` on a tensor fails in graph code; ``~`` is the element-wise (and np.bool_) negation.
+        call = f"not {call}" if not graph and _is_boolean_context(ctx, node) else f"~{call}"
     return pending(f"Use `{isnan}()`", SAFE, replace_expr(ctx, node, call), imports)
 
 
