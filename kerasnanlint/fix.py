@@ -2,10 +2,11 @@
 
 A file is fixed in rounds, like ruff: lint, apply every applicable fix whose edits do not overlap another's
 (bottom-up, so earlier offsets stay valid), re-parse and re-lint, repeat until nothing applicable is left. A
-round whose result does not parse, cannot be encoded in the file's encoding, or has a finding that was not
-there before (or keeps the one it meant to remove) is retried one fix at a time; a fix that fails alone is
-dropped and reported. Files are written atomically, in their own encoding, newline style and permissions,
-and never when they changed on disk while we worked.
+round whose result does not parse, cannot be encoded in the file's encoding, keeps a finding it meant to remove
+or brings a new one that cannot be fixed in turn is retried one fix at a time; a fix that fails alone is
+dropped and reported. The end result never holds more findings of a rule than the file had. Files are written
+atomically, in their own encoding, newline style and permissions, and never when they changed on disk while
+we worked.
 """
 
 from __future__ import annotations
@@ -77,14 +78,13 @@ def newline_of(text: str) -> str:
 
 def _spans(text: str, starts: list[int], fix: Fix) -> list[tuple[int, int, str]]:
     nl = newline_of(text)
-    return [
-        (
-            _offset(starts, text, e.line, e.col),
-            _offset(starts, text, e.end_line, e.end_col),
-            _NEWLINE.sub(lambda _: nl, e.content),  # fixers write \n; the file keeps its own newlines
-        )
-        for e in fix.edits
-    ]
+    spans = []
+    for e in fix.edits:
+        content = _NEWLINE.sub(lambda _: nl, e.content)  # fixers write \n; the file keeps its own newlines
+        if e.line > len(starts) and not text.endswith(("\n", "\r")):
+            content = nl + content  # a line added after a last line that has no newline of its own
+        spans.append((_offset(starts, text, e.line, e.col), _offset(starts, text, e.end_line, e.end_col), content))
+    return spans
 
 
 def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:

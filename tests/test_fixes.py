@@ -536,6 +536,14 @@ def test_fix_paths_leaves_a_file_changed_during_the_run(tmp_path: Path, monkeypa
     assert f.read_text().endswith("edited meanwhile\n") and run.fixed == 0
 
 
+def test_a_line_added_after_a_last_line_without_newline() -> None:
+    from kerasnanlint.diagnostics import Edit, Fix
+
+    add = Fix("t", Applicability.SAFE, (Edit(3, 1, 3, 1, "import y\n"),))
+    assert apply_fixes("import os\nx = 1", [add]) == "import os\nx = 1\nimport y\n"
+    assert apply_fixes("import os\nx = 1\n", [add]) == "import os\nx = 1\nimport y\n"
+
+
 def test_unified_diff_marks_a_missing_final_newline() -> None:
     out = unified_diff("m.py", "a\nb", "a\nc")
     assert out.startswith("--- m.py\n+++ m.py\n") and "\\ No newline at end of file" in out
