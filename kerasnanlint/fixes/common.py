@@ -71,35 +71,6 @@ def arg_code(ctx: Context, expr: cst.BaseExpression) -> str:
     return inner_code(ctx, expr)
 
 
-_ATOMS = (
-    cst.Name,
-    cst.Attribute,
-    cst.Call,
-    cst.Subscript,
-    cst.Integer,
-    cst.Float,
-    cst.Imaginary,
-    cst.SimpleString,
-    cst.ConcatenatedString,
-    cst.FormattedString,
-    cst.List,
-    cst.Tuple,
-    cst.Dict,
-    cst.Set,
-    cst.ListComp,
-    cst.SetComp,
-    cst.DictComp,
-    cst.GeneratorExp,
-)
-
-
-def operand_code(ctx: Context, expr: cst.BaseExpression) -> str:
-    """An expression's text as an operand of a binary operator: parenthesized unless it is an atom."""
-    if isinstance(expr, _ATOMS) and not isinstance(expr, cst.Tuple):
-        return inner_code(ctx, expr)
-    return f"({inner_code(ctx, expr)})"
-
-
 _QUOTE_CACHE: dict[int, tuple[cst.Module, str]] = {}
 
 
