@@ -247,6 +247,21 @@ def build3(hp):
     model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Softmax()])
     model.compile(optimizer="adam", loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))
     return model
+
+
+def build4(hp):
+    inputs = tf.keras.Input((4,))
+    outputs = tf.nn.softmax(tf.keras.layers.Dense(3)(inputs), axis=-1)
+    model = tf.keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def build5(hp):
+    head = "sigmoid"
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1, activation=head)])
+    model.compile(optimizer="adam", loss=tf.keras.losses.BinaryCrossentropy(from_logits=True))
+    return model
 """
 
 
@@ -261,11 +276,20 @@ def test_from_logits_fixes_in_tf_keras_style() -> None:
             '    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Activation("softmax")])',
             '    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Activation("linear")])',
         ),
+        (
+            "    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Softmax()])",
+            '    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Activation("linear")])',
+        ),
+        (
+            "    outputs = tf.nn.softmax(tf.keras.layers.Dense(3)(inputs), axis=-1)",
+            "    outputs = tf.keras.layers.Dense(3)(inputs)",
+        ),
     ]
-    # A Softmax() layer cannot be made linear in place, and from_logits=False would trade KNL201 for KNL206.
+    # The activation is written in a variable others may read: from_logits=False instead, which trades KNL201
+    # for KNL206 and is dropped while KNL206 is selected.
     assert len(result.dropped) == 1 and "KNL206" in result.dropped[0]
     only = _fix(TF_MODELS, only="KNL201")
-    assert "CategoricalCrossentropy(from_logits=False)" in only.text
+    assert "BinaryCrossentropy(from_logits=False)" in only.text
 
 
 LOSSES = """import keras

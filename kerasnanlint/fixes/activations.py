@@ -7,7 +7,16 @@ from typing import Any
 import libcst as cst
 
 from kerasnanlint.engine import Context, NodeEdit, PendingFix
-from kerasnanlint.fixes.common import UNSAFE, ensure_name, parent, pending, register, set_keyword, string_literal
+from kerasnanlint.fixes.common import (
+    UNSAFE,
+    arg_code,
+    ensure_name,
+    parent,
+    pending,
+    register,
+    set_keyword,
+    string_literal,
+)
 from kerasnanlint.semantics import models as M
 
 _CLASS = {
@@ -36,15 +45,29 @@ def _loss_at(ctx: Context, node: cst.CSTNode, wanted: set[str]) -> tuple[M.Loss,
     return (found, outputs) if found is not None else None
 
 
-def _linear_output(ctx: Context, out: M.Output) -> NodeEdit | None:
-    """Make an output layer linear where its activation is written as its own argument."""
+def _linear_output(ctx: Context, out: M.Output) -> list[NodeEdit] | None:
+    """Edits that make an output linear: its activation argument becomes None/"linear", a ``Softmax()`` layer
+    becomes ``Activation("linear")``, ``tf.nn.softmax(x)`` becomes ``x``. None when it is written elsewhere."""
     act = out.activation
-    if act is None or not act.explicit or out.kind == "function":
+    if act is None or act.choice is not None:
+        return None
+    if out.kind == "function":  # keras.activations.sigmoid(x) / tf.nn.softmax(x, axis=-1): keep x
+        x = out.layer.args[0].value if out.layer.args and out.layer.args[0].keyword is None else None
+        if x is None or out.layer.args[0].star:
+            return None
+        return [NodeEdit(out.layer, arg_code(ctx, x))]
+    if out.kind == "Softmax":
+        spelled = ensure_name(ctx, "keras.layers.Activation", out.layer)
+        if spelled is None:
+            return None
+        layer, imports = spelled
+        return [NodeEdit(out.layer, f"{layer}({string_literal(ctx, 'linear')})"), *imports]
+    if not act.explicit:
         return None
     up = parent(ctx, act.node)
     if not (isinstance(up, cst.Arg) and parent(ctx, up) is out.layer):
         return None
-    return NodeEdit(act.node, string_literal(ctx, "linear") if out.kind == "Activation" else "None")
+    return [NodeEdit(act.node, string_literal(ctx, "linear") if out.kind == "Activation" else "None")]
 
 
 def _set_from_logits(ctx: Context, loss: M.Loss, value: bool) -> list[NodeEdit] | None:
@@ -80,7 +103,8 @@ def probabilities_into_from_logits(ctx: Context, node: cst.CSTNode, data: dict[s
     # On TF the loss is unchanged (Keras already used the logits); predict() then returns logits.
     linear = [_linear_output(ctx, out) for out in outputs]
     if linear and all(e is not None for e in linear):
-        return pending("Make the output linear (keep from_logits=True)", UNSAFE, [e for e in linear if e])
+        edits = [e for group in linear if group for e in group]
+        return pending("Make the output linear (keep from_logits=True)", UNSAFE, edits)
     # Otherwise say the output is probabilities (kept only where KNL206 is not selected: it flags that pair).
     edits = _set_from_logits(ctx, loss, False)
     return pending("Set from_logits=False", UNSAFE, edits) if edits else None
