@@ -242,7 +242,8 @@ def mixed_precision_output(ctx: Context) -> None:
             ctx.report(
                 out.layer,
                 KNL205,
-                f"the global policy is mixed_float16 and the output layer `{_short(ctx, out.layer, 50)}` has no "
+                f"this file sets the global policy to mixed_float16 and the output layer "
+                f"`{_short(ctx, out.layer, 50)}` has no "
                 f'dtype="float32": it computes in float16 (largest value 65504), so a large output overflows to '
                 f"inf and the loss to inf/NaN, and probabilities round to exactly 0 or 1; add "
                 f'dtype="float32" to the output layer (or end with layers.Activation("linear", dtype="float32"))',
