@@ -62,6 +62,11 @@ LOSS_FN = """def my_loss(y_true, y_pred):
     return {expr}"""
 TUNER = "tuner = kt.{tuner}(build, objective={objective}{overwrite})"
 SEARCH = "tuner.search(x, y, validation_split=0.2{callbacks})"
+# The same calls laid out one argument per line, with comments in between.
+TUNER_TALL = (
+    "tuner = kt.{tuner}(\n    build,  # the hypermodel\n    objective={objective},\n    max_trials=2{overwrite},\n)"
+)
+SEARCH_TALL = "tuner.search(\n    x,\n    y,\n    validation_split=0.2{callbacks}\n)  # go"
 PIECES = {
     "units": ["1", "3"],
     "act": ['"sigmoid"', '"softmax"', "None", '"relu"', 'hp.Choice("a", ["sigmoid", "linear"])'],
@@ -103,7 +108,9 @@ def keras_program(draw: st.DrawFn) -> list[str]:
     """A hypermodel, its loss, a tuner and a search, each with a randomly right or wrong detail."""
     pick = {k: draw(st.sampled_from(v)) for k, v in PIECES.items()}
     lines = ['OBJ = "val_auc"', "cbs = [keras.callbacks.EarlyStopping()]"]
-    lines += [t.format(**pick) for t in (LOSS_FN, BUILD, TUNER, SEARCH) if draw(st.integers(0, 4))]
+    tall = draw(st.booleans())
+    templates = (LOSS_FN, BUILD, TUNER_TALL if tall else TUNER, SEARCH_TALL if tall else SEARCH)
+    lines += [t.format(**pick) for t in templates if draw(st.integers(0, 4))]
     return lines
 
 
@@ -133,6 +140,8 @@ def programs(draw: st.DrawFn) -> bytes:
         )
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     text = newline.join(lines) + (newline if draw(st.booleans()) else "")
+    if draw(st.booleans()):
+        text = text.replace("    ", "\t")  # tab indentation
     return text.encode()
 
 
