@@ -309,3 +309,49 @@ def test_main_guard_and_with_blocks_run_in_order() -> None:
 
 def test_no_models_in_files_without_constructors() -> None:
     assert M.models(facts_of("x = layers.Dense(1)\n")) == []
+
+
+def test_unusual_syntax_does_not_break_the_walk() -> None:
+    facts = facts_of(
+        """
+        import keras_tuner as kt
+
+        async def train(ds):
+            async with ctx() as (a, b):
+                pass
+            async for batch in ds:
+                pass
+
+        def build(hp, *args, **kwargs):
+            global G
+            (n := 3)
+            first, *rest = [1, 2, 3]
+            match hp:
+                case {"head": head}:
+                    model = keras.Sequential([layers.Dense(1, activation=head)])
+                case _:
+                    model = keras.Sequential([layers.Dense(1, activation="sigmoid")])
+            try:
+                extra = layers.Dense(2)
+            except* ValueError as err:
+                extra = None
+            finally:
+                pass
+            while False:
+                model = None
+            else:
+                pass
+            model.compile(loss=[*losses], **kwargs)
+            return model
+
+        class Head(keras.Model):
+            seq = keras.Sequential(layers=LAYERS)
+            f = lambda self: keras.Sequential([layers.Dense(1)])
+        """
+    )
+    found = M.models(facts)
+    assert len(found) == 2  # the two match arms; class bodies and lambdas are not read
+    for model in found:
+        assert model.outputs is None or all(o.activation is None or o.activation.names for o in model.outputs)
+    build = facts.functions_named("build")[0]
+    assert M.model_of(facts, cst.Name("model"), build) is None  # bound in two branches: unknown
