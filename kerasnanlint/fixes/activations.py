@@ -8,6 +8,7 @@ import libcst as cst
 
 from kerasnanlint.engine import Context, NodeEdit, PendingFix
 from kerasnanlint.fixes.common import (
+    SAFE,
     UNSAFE,
     arg_code,
     ensure_name,
@@ -18,6 +19,7 @@ from kerasnanlint.fixes.common import (
     string_literal,
 )
 from kerasnanlint.semantics import models as M
+from kerasnanlint.semantics.values import string
 
 _CLASS = {
     "binary_crossentropy": "BinaryCrossentropy",
@@ -119,3 +121,31 @@ def logits_into_probability_loss(ctx: Context, node: cst.CSTNode, data: dict[str
     edits = _set_from_logits(ctx, loss, True)
     # Unsafe: the loss changes, and a threshold metric such as "accuracy" still reads the outputs as probabilities.
     return pending("Set from_logits=True", UNSAFE, edits) if edits else None
+
+
+@register("KNL203")
+def single_unit_softmax(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
+    # Unsafe: the model changes (from a constant 1.0 to a trainable probability); the loss must be binary.
+    title = "Use sigmoid for a single unit"
+    if isinstance(node, cst.SimpleString) and string(node) == "softmax":
+        up = parent(ctx, node)
+        if isinstance(up, cst.Arg) and isinstance(parent(ctx, up), cst.Call):
+            return pending(title, UNSAFE, NodeEdit(node, string_literal(ctx, "sigmoid")))
+        return None
+    if isinstance(node, cst.Call) and ctx.facts.resolve(node.func) == "keras.layers.Softmax" and not node.args:
+        spelled = ensure_name(ctx, "keras.layers.Activation", node)
+        if spelled is None:
+            return None
+        layer, imports = spelled
+        return pending(title, UNSAFE, NodeEdit(node, f"{layer}({string_literal(ctx, 'sigmoid')})"), imports)
+    return None  # an hp.Choice, an activation function: the author's call
+
+
+@register("KNL205")
+def mixed_precision_output(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
+    if not isinstance(node, cst.Call) or any(a.star for a in node.args):
+        return None
+    # Safe: Keras's mixed-precision guide asks for exactly this; the layer computes in float32, outputs float32.
+    return pending(
+        'Add dtype="float32" to the output layer', SAFE, set_keyword(ctx, node, "dtype", string_literal(ctx, "float32"))
+    )
