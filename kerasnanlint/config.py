@@ -103,7 +103,10 @@ class Settings:
             return p.as_posix()
 
     def is_excluded(self, path: str | Path) -> bool:
-        rel = self.relative(path)
+        return self.is_excluded_relative(self.relative(path))
+
+    def is_excluded_relative(self, rel: str) -> bool:
+        """``is_excluded`` for a path already made relative to ``root`` (POSIX): no file-system access."""
         parts = PurePosixPath(rel).parts
         for pattern in (*self.exclude, *self.extend_exclude):
             if _glob_match(rel, pattern) or any(fnmatch.fnmatchcase(part, pattern) for part in parts):

@@ -13,7 +13,6 @@ from pathlib import Path
 from kerasnanlint.cache import Cache
 from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Diagnostic
-from kerasnanlint.engine import lint_source
 from kerasnanlint.files import discover
 
 # Below this many files to parse, a process pool costs more to start than it saves.
@@ -77,6 +76,8 @@ def _after_file() -> None:
 
 
 def _lint_one(args: tuple[str, bytes, Settings]) -> list[Diagnostic]:
+    from kerasnanlint.engine import lint_source  # here: a run that finds every file cached never imports LibCST
+
     path, data, settings = args
     try:
         return lint_source(data, path, settings)

@@ -122,3 +122,79 @@ def test_positions_match_position_provider(name: str, source: str) -> None:
         assert len(ours) == len(reference)
         for node, rng in reference.items():
             assert ours[node] == rng, type(node).__name__
+
+
+def _reference_discover(paths: list[Path], settings) -> list[Path]:
+    """discover() as it was before the string-based walk: os.walk plus the Path-based exclusion test."""
+    import os
+
+    from kerasnanlint.files import _excluded, _GitIgnore, _gitignore_root
+
+    gitignore = _GitIgnore() if settings.respect_gitignore else None
+    root = _gitignore_root(settings.root.resolve())
+    out, seen = [], set()
+    for path in paths:
+        if path.is_file():
+            if not (settings.force_exclude and _excluded(path, settings, gitignore, root, is_dir=False)):
+                if str(path.resolve()) not in seen:
+                    seen.add(str(path.resolve()))
+                    out.append(path)
+            continue
+        for folder, dirnames, filenames in os.walk(path):
+            here = Path(folder)
+            dirnames[:] = sorted(d for d in dirnames if not _excluded(here / d, settings, gitignore, root, is_dir=True))
+            for name in sorted(filenames):
+                file = here / name
+                if name.endswith((".py", ".pyi")) and not _excluded(file, settings, gitignore, root, is_dir=False):
+                    if str(file.resolve()) not in seen:
+                        seen.add(str(file.resolve()))
+                        out.append(file)
+    return out
+
+
+def test_discover_matches_os_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kerasnanlint.config import load_settings
+    from kerasnanlint.files import discover
+
+    proj = tmp_path / "proj"
+    (proj / ".git").mkdir(parents=True)
+    (proj / "pyproject.toml").write_text('[tool.kerasnanlint]\nextend-exclude = ["gen", "pkg/skip_*.py"]\n')
+    (proj / ".gitignore").write_text("ign/\n*_ignored.py\n")
+    for rel in (
+        "a.py",
+        "pkg/a.py",
+        "pkg/b.py",
+        "pkg/skip_me.py",
+        "pkg/x_ignored.py",
+        "pkg/sub/c.py",
+        "pkg/sub/b.py",
+        "build/d.py",
+        "gen/e.py",
+        "ign/f.py",
+        ".venv/lib/g.py",
+        "other/h.pyi",
+        "other/readme.txt",
+    ):
+        (proj / rel).parent.mkdir(parents=True, exist_ok=True)
+        (proj / rel).write_text("import keras\n")
+    (proj / "pkg" / ".gitignore").write_text("b.py\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "o.py").write_text("x = 1\n")
+    try:
+        (proj / "pkg" / "linkdir").symlink_to(proj / "other")
+        (proj / "pkg" / "link_a.py").symlink_to(proj / "a.py")
+        (proj / "pkg" / "broken.py").symlink_to(tmp_path / "missing.py")
+    except OSError:
+        pass  # no symlinks on this platform: the rest still counts
+    for cwd, args in (
+        (proj, ["."]),
+        (proj, ["pkg", "pkg/sub/c.py", "gen/e.py", str(tmp_path / "out")]),
+        (proj / "pkg", [".", "../other"]),
+        (tmp_path, ["proj"]),
+    ):
+        monkeypatch.chdir(cwd)
+        paths = [Path(a) for a in args]
+        settings = load_settings(paths[0], None)
+        for force in (False, True):
+            s = settings.with_(force_exclude=force)
+            assert list(discover(paths, s)) == _reference_discover(paths, s)
