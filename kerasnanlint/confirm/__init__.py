@@ -117,7 +117,10 @@ def confirm(
     start = time.monotonic()
     for i, plan in enumerate(plans):
         left = budget - (time.monotonic() - start)
-        timeout = left - MIN_CHILD_SECONDS * (len(plans) - i - 1)
+        # Leave the scripts after this one their minimum, but never less than a fair share: a hang costs one
+        # share, and time a fast script leaves unused rolls over to the next ones.
+        files_left = len(plans) - i
+        timeout = max(left - MIN_CHILD_SECONDS * (files_left - 1), left / files_left)
         progress.file(i + 1, plan.path)
         if timeout < MIN_CHILD_SECONDS / 2:
             from kerasnanlint.confirm.spawn import Outcome

@@ -99,8 +99,11 @@ def top_function_at(tree: ast.AST, line: int) -> str | None:
 
 
 def wants_run(source: str) -> bool:
-    """Files worth executing for the runtime-only data rules even without a finding."""
-    return ".search(" in source or ".fit(" in source
+    """Files worth executing for the runtime-only data rules even without a finding (Keras code only: an
+    sklearn script calling .fit() is never run)."""
+    from kerasnanlint.files import mentions_keras
+
+    return (".search(" in source or ".fit(" in source) and mentions_keras(source.encode("utf-8", "replace"))
 
 
 def make_plan(file: Path, shown: str, findings: list[Diagnostic]) -> FilePlan | None:
