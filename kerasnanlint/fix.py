@@ -4,7 +4,7 @@ A file is fixed in rounds, like ruff: lint, apply every applicable fix whose edi
 (bottom-up, so earlier offsets stay valid), re-parse and re-lint, repeat until nothing applicable is left. A
 round whose result does not parse, cannot be encoded in the file's encoding, keeps a finding it meant to remove
 or brings a new one that cannot be fixed in turn is retried one fix at a time; a fix that fails alone is
-dropped and reported. The end result never holds more findings of a rule than the file had. Files are written
+dropped and reported. The end result never holds more warnings or errors of a rule than the file had. Files are written
 atomically, in their own encoding, newline style and permissions, and never when they changed on disk while
 we worked.
 """
@@ -25,7 +25,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from kerasnanlint.diagnostics import Applicability, Diagnostic, Fix
+from kerasnanlint.diagnostics import Applicability, Diagnostic, Fix, Severity
 
 if TYPE_CHECKING:
     from kerasnanlint.config import Settings
@@ -160,7 +160,8 @@ def _check(
     # Positions move, so findings are compared per rule. A rule that was just fixed must have at most its old
     # count minus the findings fixed: more means a fix left the finding it meant to remove (or made another).
     # Another rule may gain findings only when they can be fixed too (objective direction "min" -> "max" makes
-    # a maximized objective, which may then want TerminateOnNaN); fix_text checks the end result again.
+    # a maximized objective, which may then want TerminateOnNaN) or are info-level advice (a sigmoid output
+    # with binary crossentropy, KNL206); fix_text checks the end result again.
     expect = Counter(d.rule for d in before)
     expect.subtract(Counter(d.rule for d in applied))
     fixed_rules = {d.rule for d in applied}
@@ -170,11 +171,18 @@ def _check(
         excess = n - expect[rule]
         if excess <= 0:
             continue
+        if rule not in fixed_rules and _advice_only(after, rule):
+            continue
         if rule in fixed_rules or sum(1 for d in after if d.rule == rule and fixable(d)) < excess:
             worse.append(rule)
     if worse:
         return f"leaves or introduces {', '.join(worse)}"
     return after
+
+
+def _advice_only(diagnostics: list[Diagnostic], rule: str) -> bool:
+    """Are all findings of ``rule`` info-level advice (as configured), which a fix may leave behind?"""
+    return all(d.severity <= Severity.INFO for d in diagnostics if d.rule == rule)
 
 
 @dataclass
@@ -228,10 +236,15 @@ def fix_text(text: str, path: str, settings: Settings, *, unsafe: bool = False, 
     # The end result may not hold more findings of any rule than the file had: otherwise go back to the last
     # round that did not (a finding revealed by one fix whose own fix was then dropped).
     original = Counter(d.rule for d in history[0].diagnostics)
+
+    def worse_than_original(state: _State) -> list[str]:
+        counts = Counter(d.rule for d in state.diagnostics)
+        return sorted(r for r, n in counts.items() if n > original[r] and not _advice_only(state.diagnostics, r))
+
     final = history[-1]
-    while any(n > original[r] for r, n in Counter(d.rule for d in final.diagnostics).items()):
+    while worse_than_original(final):
         history.pop()
-        worse = sorted(r for r, n in Counter(d.rule for d in final.diagnostics).items() if n > original[r])
+        worse = worse_than_original(final)
         result.dropped.append(f"{final.fixed - history[-1].fixed} fix(es) undone: they led to new {', '.join(worse)}")
         final = history[-1]
     result.text, result.fixed, result.remaining = final.text, final.fixed, final.diagnostics

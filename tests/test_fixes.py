@@ -273,23 +273,35 @@ def test_from_logits_fixes_in_tf_keras_style() -> None:
             '    model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))',
         ),
         (
-            '    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Activation("softmax")])',
-            '    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Activation("linear")])',
+            '    model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(True))',
+            '    model.compile(optimizer="adam",'
+            " loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=False))",
         ),
         (
-            "    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Softmax()])",
-            '    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Activation("linear")])',
+            '    model.compile(optimizer="adam", loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))',
+            '    model.compile(optimizer="adam", loss=tf.keras.losses.CategoricalCrossentropy(from_logits=False))',
         ),
         (
-            "    outputs = tf.nn.softmax(tf.keras.layers.Dense(3)(inputs), axis=-1)",
-            "    outputs = tf.keras.layers.Dense(3)(inputs)",
+            '    model.compile(optimizer="adam", loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))',
+            '    model.compile(optimizer="adam", loss=tf.keras.losses.CategoricalCrossentropy(from_logits=False))',
+        ),
+        (
+            '    model.compile(optimizer="adam", loss=tf.keras.losses.BinaryCrossentropy(from_logits=True))',
+            '    model.compile(optimizer="adam", loss=tf.keras.losses.BinaryCrossentropy(from_logits=False))',
         ),
     ]
-    # The activation is written in a variable others may read: from_logits=False instead, which trades KNL201
-    # for KNL206 and is dropped while KNL206 is selected.
-    assert len(result.dropped) == 1 and "KNL206" in result.dropped[0]
-    only = _fix(TF_MODELS, only="KNL201")
-    assert "BinaryCrossentropy(from_logits=False)" in only.text
+    # The probability outputs with from_logits=False are what KNL206 (info) advises against: advice a fix may
+    # leave behind, unlike a warning or an error.
+    assert result.dropped == []
+    assert {d.rule for d in result.remaining} == {"KNL206"}
+
+
+def test_a_fix_may_not_leave_a_new_warning() -> None:
+    from kerasnanlint.diagnostics import Severity
+
+    strict = Settings(severity=(("KNL206", Severity.WARNING),))  # [tool.kerasnanlint.severity] KNL206 = "warning"
+    result = fix_text(TF_MODELS, "m.py", strict, unsafe=True)
+    assert any("KNL206" in m for m in result.dropped)
 
 
 LOSSES = """import keras

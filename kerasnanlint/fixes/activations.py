@@ -10,7 +10,6 @@ from kerasnanlint.engine import Context, NodeEdit, PendingFix
 from kerasnanlint.fixes.common import (
     SAFE,
     UNSAFE,
-    arg_code,
     ensure_name,
     parent,
     pending,
@@ -47,31 +46,6 @@ def _loss_at(ctx: Context, node: cst.CSTNode, wanted: set[str]) -> tuple[M.Loss,
     return (found, outputs) if found is not None else None
 
 
-def _linear_output(ctx: Context, out: M.Output) -> list[NodeEdit] | None:
-    """Edits that make an output linear: its activation argument becomes None/"linear", a ``Softmax()`` layer
-    becomes ``Activation("linear")``, ``tf.nn.softmax(x)`` becomes ``x``. None when it is written elsewhere."""
-    act = out.activation
-    if act is None or act.choice is not None:
-        return None
-    if out.kind == "function":  # keras.activations.sigmoid(x) / tf.nn.softmax(x, axis=-1): keep x
-        x = out.layer.args[0].value if out.layer.args and out.layer.args[0].keyword is None else None
-        if x is None or out.layer.args[0].star:
-            return None
-        return [NodeEdit(out.layer, arg_code(ctx, x))]
-    if out.kind == "Softmax":
-        spelled = ensure_name(ctx, "keras.layers.Activation", out.layer)
-        if spelled is None:
-            return None
-        layer, imports = spelled
-        return [NodeEdit(out.layer, f"{layer}({string_literal(ctx, 'linear')})"), *imports]
-    if not act.explicit:
-        return None
-    up = parent(ctx, act.node)
-    if not (isinstance(up, cst.Arg) and parent(ctx, up) is out.layer):
-        return None
-    return [NodeEdit(act.node, string_literal(ctx, "linear") if out.kind == "Activation" else "None")]
-
-
 def _set_from_logits(ctx: Context, loss: M.Loss, value: bool) -> list[NodeEdit] | None:
     given = loss.from_logits_arg
     if given is not None:
@@ -100,14 +74,10 @@ def probabilities_into_from_logits(ctx: Context, node: cst.CSTNode, data: dict[s
     found = _loss_at(ctx, node, set(M.PROBABILITY))
     if found is None or found[0].from_logits is not True:
         return None
-    loss, outputs = found
-    # Preferred: a linear output and from_logits=True, the numerically stable pair (what KNL206 asks for too).
-    # On TF the loss is unchanged (Keras already used the logits); predict() then returns logits.
-    linear = [_linear_output(ctx, out) for out in outputs]
-    if linear and all(e is not None for e in linear):
-        edits = [e for group in linear if group for e in group]
-        return pending("Make the output linear (keep from_logits=True)", UNSAFE, edits)
-    # Otherwise say the output is probabilities (kept only where KNL206 is not selected: it flags that pair).
+    loss = found[0]
+    # from_logits=False keeps what the model and its metrics compute: on TF Keras already used the logits, so
+    # the loss is unchanged there; on JAX/torch it becomes right. (Making the output linear instead would
+    # also turn predict() and threshold metrics such as "accuracy" into logits.)
     edits = _set_from_logits(ctx, loss, False)
     return pending("Set from_logits=False", UNSAFE, edits) if edits else None
 

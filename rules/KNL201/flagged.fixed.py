@@ -5,11 +5,11 @@ from keras import layers
 def build_model(hp):
     inputs = keras.Input(shape=(20,))
     x = layers.Dense(64, activation="relu")(inputs)
-    outputs = layers.Dense(1, activation=None)(x)
+    outputs = layers.Dense(1, activation="sigmoid")(x)
     model = keras.Model(inputs, outputs)
     model.compile(
         optimizer="adam",
-        loss=keras.losses.BinaryCrossentropy(from_logits=True),  # expect: KNL201
+        loss=keras.losses.BinaryCrossentropy(from_logits=False),  # expect: KNL201
         metrics=["accuracy"],
     )
     return model
