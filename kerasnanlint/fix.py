@@ -347,7 +347,12 @@ def fix_paths(diagnostics: list[Diagnostic], settings: Settings, *, unsafe: bool
             messages.append(f"{path}: not fixed, cannot read it: {exc.strerror or exc}")
             out.extend(diags)
             continue
-        result, new = fix_bytes(data, path, settings, unsafe=unsafe)
+        try:
+            result, new = fix_bytes(data, path, settings, unsafe=unsafe)
+        except RecursionError:
+            messages.append(f"{path}: not fixed, too deeply nested to analyse")
+            out.extend(diags)
+            continue
         results.append(result)
         messages.extend(f"{path}: {m}" for m in result.dropped)
         if not result.converged:
