@@ -355,3 +355,14 @@ def test_unusual_syntax_does_not_break_the_walk() -> None:
         assert model.outputs is None or all(o.activation is None or o.activation.names for o in model.outputs)
     build = facts.functions_named("build")[0]
     assert M.model_of(facts, cst.Name("model"), build) is None  # bound in two branches: unknown
+
+
+def test_star_kwargs_make_activation_and_dtype_unknown() -> None:
+    model = only_model(
+        """
+        cfg = {"activation": "sigmoid", "dtype": "float32"}
+        model = keras.Sequential([keras.Input((3,)), layers.Dense(1, **cfg)])
+        """
+    )
+    assert out_summary(model) == [("Dense", None, 1)]
+    assert model.outputs is not None and model.outputs[0].dtype is M.STARRED

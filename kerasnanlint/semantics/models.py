@@ -56,6 +56,7 @@ _ACTIVATION_MODULES = ("keras.activations.", "tensorflow.nn.", "keras.ops.", "ke
 _ACTIVATION_FUNCS = PROBABILITY | NOT_PROBABILITY | {LINEAR}
 _TF_SHORT = {"tensorflow.sigmoid": "sigmoid", "tensorflow.tanh": "tanh", "tensorflow.nn.swish": "silu"}
 
+STARRED = cst.Name("__star_args__")  # Output.dtype when ``*args``/``**kwargs`` may set it: unknown
 _OPAQUE = cst.Name("__opaque_layers__")  # stands for layers we cannot see (Sequential(some_list))
 _MODEL_CTORS = {"keras.Model": "functional", "keras.Sequential": "sequential"}
 
@@ -103,7 +104,7 @@ class Output:
     units: int | None  # units of the Dense producing the output (through activation layers); None: unknown
     name: str | None = None  # the output layer's name= literal
     key: str | None = None  # the dict key when the model's outputs are a dict
-    dtype: cst.BaseExpression | None = None  # the output layer's dtype= argument
+    dtype: cst.BaseExpression | None = None  # the output layer's dtype= argument (STARRED: maybe in **kwargs)
 
 
 @dataclass(eq=False)
@@ -594,11 +595,12 @@ def _layer_output(
         return None
     kind = last_part(q)
     name = values.string(values.arg_value(call, "name"))
-    dtype = values.arg_value(call, "dtype")
+    starred = values.has_star_args(call)  # Dense(1, **cfg): activation and dtype may be in cfg
+    dtype = values.arg_value(call, "dtype") or (STARRED if starred else None)
     if kind in _LINEAR_DEFAULT_LAYERS:
         act_expr = values.arg_value(call, "activation", 1 if kind == "Dense" else None)
         if act_expr is None:
-            act: Activation | None = Activation((LINEAR,), call, explicit=False)
+            act: Activation | None = None if starred else Activation((LINEAR,), call, explicit=False)
         else:
             act = _activation(facts, act_expr, at)
         units = _int(values.arg_value(call, "units", 0), at) if kind == "Dense" else None
