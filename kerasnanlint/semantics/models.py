@@ -245,15 +245,15 @@ class Flow:
                 self._bind(stmt.name.value, None, path)
 
     def _if(self, stmt: cst.If, path: tuple[int, ...]) -> None:
-        if _is_main_guard(stmt.test):
-            self._walk_suite(stmt.body, path)  # a script's main block runs, in order
-        else:
-            self._walk_suite(stmt.body, (*path, self._block()))
-        orelse = stmt.orelse
-        if isinstance(orelse, cst.If):
-            self._if(orelse, path)
-        elif isinstance(orelse, cst.Else):
-            self._walk_suite(orelse.body, (*path, self._block()))
+        branch: cst.If | cst.Else | None = stmt
+        while isinstance(branch, cst.If):  # an elif chain, iteratively
+            if branch is stmt and _is_main_guard(branch.test):
+                self._walk_suite(branch.body, path)  # a script's main block runs, in order
+            else:
+                self._walk_suite(branch.body, (*path, self._block()))
+            branch = branch.orelse
+        if isinstance(branch, cst.Else):
+            self._walk_suite(branch.body, (*path, self._block()))
 
     def _small(self, small: cst.BaseSmallStatement, path: tuple[int, ...]) -> None:
         self.statements.append((Point(self, self._count, path), small))
