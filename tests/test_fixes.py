@@ -669,3 +669,49 @@ if __name__ == "__main__":  # python -m tests.test_fixes: rewrite the expected f
         out = _fix(source.read_text(encoding="utf-8"), str(source), only=fixed_code)
         (RULES / fixed_code / "flagged.fixed.py").write_text(out.text, encoding="utf-8")
         print(fixed_code, out.fixed, "fixed", *out.dropped)
+
+
+# --- the editor: code actions carry the same edits ------------------------------------------------------------
+
+
+def test_lsp_code_actions_apply_to_the_same_text_as_fix(tmp_path: Path) -> None:
+    pytest.importorskip("pygls")
+    from lsprotocol import types
+    from pygls.workspace import Workspace
+
+    from kerasnanlint import lsp
+
+    src = 'from keras.layers import Dense\nimport math\n\ns = "😀"; ok = x == math.nan\n'
+    server = lsp.build_server()
+    server.protocol._workspace = Workspace(tmp_path.as_uri(), position_encoding=types.PositionEncodingKind.Utf16)
+    uri = (tmp_path / "m.py").as_uri()
+    server.workspace.put_text_document(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=src))
+    everything = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=9, character=0))
+    actions = server.code_actions(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=everything,
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    assert actions is not None
+    [action] = [a for a in actions if a.title.startswith("KNL107: ")]
+    [doc_edit] = action.edit.document_changes  # type: ignore[union-attr]
+    lines = src.splitlines(keepends=True)
+
+    def offset(pos: types.Position) -> int:  # UTF-16 units -> code points on that line
+        line = lines[pos.line] if pos.line < len(lines) else ""
+        units, i = 0, 0
+        while units < pos.character:
+            units += 2 if ord(line[i]) > 0xFFFF else 1
+            i += 1
+        return sum(len(x) for x in lines[: pos.line]) + i
+
+    text = src
+    for e in sorted(doc_edit.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
+    assert (
+        text
+        == _fix(src).text
+        == src.replace("import math\n", "import math\nimport numpy as np\n").replace("x == math.nan", "np.isnan(x)")
+    )
