@@ -136,7 +136,7 @@ class Child:
 
         def new(cls, *args, **kwargs):
             if child.undo:  # only while the user's script runs
-                child.tuner_calls.append((cls, args, kwargs))
+                child.tuner_calls.append((cls, args, kwargs, child.user_line()))
             return object.__new__(cls)
 
         def init(tuner, oracle, hypermodel=None, directory=None, project_name=None, overwrite=False, **kw):
@@ -151,6 +151,8 @@ class Child:
                 **kw,
             )
             child.tuners.append(tuner)
+            if child.tuner_calls and child.tuner_calls[-1][0] is type(tuner):
+                tuner._knl_call = child.tuner_calls[-1]  # the arguments it was really built with
 
         def create_objective(obj):
             try:
@@ -283,7 +285,8 @@ class Child:
             return False
         self.fit_args, self.fit_kwargs = data
         self.synthetic = True
-        self.result["synthetic"] = {"x": list(data[0][0].shape), "y": list(data[0][1].shape)}
+        y = data[0][1]
+        self.result["synthetic"] = {"x": list(data[0][0].shape), "y": list((y[0] if isinstance(y, list) else y).shape)}
         return True
 
     def synthetic_data(self, model: Any) -> tuple[tuple, dict] | None:
@@ -291,13 +294,29 @@ class Child:
 
         try:
             in_shape = tuple(model.inputs[0].shape)
-            out_shape = tuple(model.outputs[0].shape)
+            out_shapes = [tuple(o.shape) for o in model.outputs]
         except Exception:
+            return None
+        if len(model.inputs) != 1:
             return None
         n = 512
         rng = np.random.default_rng(0)
         x = rng.standard_normal((n, *[d or 1 for d in in_shape[1:]])).astype("float32")  # standardized features
-        loss = str(getattr(model, "loss", "") or "").lower()
+        losses = getattr(model, "loss", None)
+        ys = []
+        for i, out_shape in enumerate(out_shapes):
+            loss = losses
+            if isinstance(losses, dict):
+                loss = list(losses.values())[i] if i < len(losses) else None
+            elif isinstance(losses, list | tuple):
+                loss = losses[i] if i < len(losses) else None
+            ys.append(self._synthetic_y(rng, n, out_shape, str(getattr(loss, "__name__", loss) or "").lower()))
+        y = ys[0] if len(ys) == 1 else ys
+        return (x, y), {"epochs": 1, "validation_split": 0.25}
+
+    def _synthetic_y(self, rng: Any, n: int, out_shape: tuple, loss: str) -> Any:
+        import numpy as np
+
         k = out_shape[-1] if len(out_shape) > 1 and out_shape[-1] else 1
         if "sparse" in loss:
             y = rng.integers(0, max(k, 2), size=(n,))
@@ -307,7 +326,7 @@ class Child:
             y = rng.integers(0, 2, size=(n, k)).astype("float32")
         else:
             y = rng.standard_normal((n, k)).astype("float32")
-        return (x, y), {"epochs": 1, "validation_split": 0.25}
+        return y
 
     def check_data(self) -> None:
         from kerasnanlint.confirm import probes
@@ -376,7 +395,7 @@ class Child:
         kt = self.kt
         tuner = self.tuner or self.tuners[-1]
         calls = [c for c in self.tuner_calls if c[0] is type(tuner)]
-        cls, args, kwargs = calls[-1]
+        cls, args, kwargs, _line = getattr(tuner, "_knl_call", None) or calls[-1]
         sig = inspect.signature(cls.__init__)
         bound = sig.bind_partial(None, *args, **kwargs).arguments
         params = sig.parameters
@@ -398,7 +417,7 @@ class Child:
         if "max_trials" in params or "max_trials" in named:
             named["max_trials"] = int(self.plan["trials"])
         if "max_epochs" in params:
-            named["max_epochs"] = max(2, int(self.plan["epochs"]))
+            named["max_epochs"] = max(3, int(self.plan["epochs"]))  # fewer gives Hyperband no trial at all
         err = self.result.get("construction_error")
         if err and named.get("objective") == err["objective"]:
             guess = "min" if re.search(r"loss|error|mse|mae", err["objective"]) else "max"
@@ -414,7 +433,13 @@ class Child:
         return cls(**named)
 
     def run(
-        self, name: str, fixed: dict[str, Any] | None = None, why: str = "", model: Any = None, builder: str = ""
+        self,
+        name: str,
+        fixed: dict[str, Any] | None = None,
+        why: str = "",
+        model: Any = None,
+        builder: str = "",
+        span: list[int] | None = None,
     ) -> None:
         from kerasnanlint.confirm.probes import nan_safe_float
 
@@ -431,6 +456,8 @@ class Child:
         run: dict[str, Any] = {"name": name, "fixed": fixed, "synthetic": self.synthetic, "trials": []}
         if builder:
             run["builder"] = builder
+        if span:
+            run["span"] = span
         started = time.time()
         args, kw = self.prepared(store, int(self.plan["epochs"]))
         run["epochs"] = kw["epochs"]
@@ -610,8 +637,11 @@ class Child:
         self.direct()
         if status != "captured":
             self.builder_runs()
+            spans = self.tuner_runs()
             built = {n for n, info in self.result.get("builders", {}).items() if "error" not in info}
-            if self.plan["findings"] and all(f.get("builder") in built for f in self.plan["findings"]):
+            if self.plan["findings"] and all(
+                f.get("builder") in built or f.get("span") in spans for f in self.plan["findings"]
+            ):
                 self.phase("done", "done")
                 return 0
             model = self.current_model()
@@ -629,6 +659,34 @@ class Child:
         self.runs()
         self.phase("done", "done")
         return 0
+
+    def tuner_runs(self) -> list[list[int]]:
+        """Scripts that construct tuners but never search: one short search per tuner that holds an objective
+        finding, on synthetic data shaped from its hypermodel. Returns the statement spans covered."""
+        covered: list[list[int]] = []
+        wanted = [f for f in self.plan["findings"] if f["rule"] in OBJECTIVE_RULES and f.get("span")]
+        for tuner in list(self.tuners):
+            call = getattr(tuner, "_knl_call", None)
+            line = call[3] if call else None
+            span = next((f["span"] for f in wanted if line and f["span"][0] <= line <= f["span"][1]), None)
+            if span is None or span in covered:
+                continue
+            covered.append(span)
+            try:
+                model = tuner.hypermodel.build(tuner.oracle.get_space())
+            except Exception as exc:
+                self.result.setdefault("tuner_errors", {})[str(span[0])] = short(exc)
+                continue
+            data = self.synthetic_data(model)
+            if data is None:
+                continue
+            saved = self.tuner, self.fit_args, self.fit_kwargs, self.synthetic
+            self.tuner, self.fit_args, self.fit_kwargs, self.synthetic = tuner, data[0], data[1], True
+            try:
+                self.run(f"tuner@{span[0]}", {}, f" - the tuner at line {span[0]} on synthetic data", span=span)
+            finally:
+                self.tuner, self.fit_args, self.fit_kwargs, self.synthetic = saved
+        return covered
 
     def builder_runs(self) -> None:
         """Scripts that only define model builders: build each builder holding a finding, fit it on synthetic data
@@ -757,6 +815,7 @@ def _risky(values: list[str], rules: set[str]) -> list[str]:
 
 
 TOP_RULES = {"KNL401", "KNL402", "KNL404"}
+OBJECTIVE_RULES = {"KNL301", "KNL302", "KNL303", "KNL305"}
 DIRECT_RULES = {"KNL101", "KNL102", "KNL103", "KNL104", "KNL105", "KNL106"}
 _MISSING = object()
 

@@ -98,6 +98,14 @@ def top_function_at(tree: ast.AST, line: int) -> str | None:
     return None
 
 
+def statement_span(tree: ast.AST, line: int) -> list[int] | None:
+    """[first, last] line of the module-level statement holding ``line`` (e.g. a multi-line tuner construction)."""
+    for node in getattr(tree, "body", []):
+        if node.lineno <= line <= (node.end_lineno or node.lineno):
+            return [node.lineno, node.end_lineno or node.lineno]
+    return None
+
+
 def wants_run(source: str) -> bool:
     """Files worth executing for the runtime-only data rules even without a finding (Keras code only: an
     sklearn script calling .fit() is never run)."""
@@ -122,6 +130,9 @@ def make_plan(file: Path, shown: str, findings: list[Diagnostic]) -> FilePlan | 
         builder = top_function_at(tree, d.line)
         if builder:
             entry["builder"] = builder
+        span = statement_span(tree, d.line)
+        if span:
+            entry["span"] = span
         plan.findings.append(d)
         plan.entries.append(entry)
     if not plan.findings and not wants_run(source):

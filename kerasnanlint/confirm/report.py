@@ -29,6 +29,8 @@ WRONG_MIN = {
     "binary_io_u",
 }
 Verdict = tuple[str, str, dict[str, Any]]
+# Rules whose predicted failure is an exception while the script runs, and what that exception looks like.
+RAISING_RULES = {"KNL303": r"direction|[Oo]bjective", "KNL403": r"^(ValueError|TypeError)"}
 
 
 def snake(name: str) -> str:
@@ -48,6 +50,7 @@ class Facts:
         self.synthetic = bool(self.r.get("synthetic"))
         self.warnings: list[str] = list(self.r.get("warnings", []))
         self.builder: dict[str, Any] | None = None
+        self.tuner_line: int | None = None
         name = (entry or {}).get("builder")
         info = self.r.get("builders", {}).get(name) if name else None
         if info is not None:
@@ -56,8 +59,13 @@ class Facts:
             runs = [run for run in runs if run.get("builder") == name]
             self.synthetic = True
             self.warnings = list(info.get("warnings", [])) + [w for run in runs for w in run.get("warnings", [])]
+        elif entry and entry.get("span") and any(run.get("span") == entry["span"] for run in runs):
+            # The script only constructed this tuner: judge by its own short search on synthetic data.
+            runs = [run for run in runs if run.get("span") == entry["span"]]
+            self.synthetic = True
+            self.tuner_line = entry["span"][0]
         else:
-            runs = [run for run in runs if not run.get("builder")]
+            runs = [run for run in runs if not run.get("builder") and not run.get("span")]
             self.warnings = list(self.script.get("warnings", [])) + [w for r in runs for w in r.get("warnings", [])]
         self.runs: list[dict[str, Any]] = runs
 
@@ -83,6 +91,8 @@ class Facts:
             return ""
         if self.builder is not None:
             return f" (the model from {self.builder['name']}() on synthetic data: {self.before_capture()})"
+        if self.tuner_line is not None:
+            return f" (the tuner built at line {self.tuner_line}, on synthetic data: {self.before_capture()})"
         shape = self.r["synthetic"]
         shapes = f"x{tuple(shape['x'])}, y{tuple(shape['y'])}"
         return f" (on synthetic data {shapes} shaped from the model: {self.before_capture()})"
@@ -245,7 +255,9 @@ def _objective_rule(f: Facts, entry: dict[str, Any]) -> Verdict:
     if completed:
         return NOT_REPRODUCED, f"the objective was logged; {len(completed)} trial(s) completed ({f.tried()})", {}
     if f.runs:
-        why = next((run.get("error") for run in f.runs if run.get("error")), "no trial completed")
+        ran = any(run.get("trials") for run in f.runs)
+        why = next((run.get("error") for run in f.runs if run.get("error")), None)
+        why = why or ("no trial completed" if ran else "the short search ran no trial (an empty search space?)")
         return NOT_REPRODUCED, f"no KeyError on the objective; {why}", {}
     return COULD_NOT_RUN, f.before_capture() or "no search ran", {}
 
@@ -363,7 +375,10 @@ def verdict(f: Facts, entry: dict[str, Any]) -> Verdict:
     if f.outcome.result is None or (f.r.get("fatal") and not f.script):
         return COULD_NOT_RUN, f.outcome.why_failed(), {}
     lines = range(entry["line"], entry["end_line"] + 1)
-    if f.script.get("status") == "raised" and any(n in lines for n in f.script.get("lines", [])):
+    raised_here = f.script.get("status") == "raised" and any(n in lines for n in f.script.get("lines", []))
+    expected_error = RAISING_RULES.get(entry["rule"])
+    if raised_here and expected_error and re.search(expected_error, str(f.script.get("error"))):
+        # the failure these rules predict is this very exception
         return CONFIRMED, f"the script raised {f.script['error']} at line {f.script['lines'][-1]}", {}
     v = HANDLERS[entry["rule"]](f, entry)
     if v[0] != CONFIRMED and f.outcome.timed_out and not v[1].startswith("timed out"):
