@@ -378,6 +378,9 @@ def _apply(ctx, edits) -> str:
             "def g():\n    f(\n        a,\n        b,\n        overwrite=True\n    )\n",
         ),
         ("f(a,\n  b)\n", "f(a,\n  b, overwrite=True)\n"),
+        ("f(\n    a,  # c\n)\n", "f(\n    a,  # c\n    overwrite=True,\n)\n"),
+        ("f(\n    a  # c\n)\n", "f(\n    a,  # c\n    overwrite=True\n)\n"),
+        ("f(\n    a,\n    b)\n", "f(\n    a,\n    b,\n    overwrite=True)\n"),
     ],
 )
 def test_set_keyword(src: str, want: str) -> None:
@@ -415,6 +418,25 @@ def test_ensure_name_follows_the_file_style(imports: str, spelling: str, added: 
     got, edits = ensure_name(ctx, "keras.callbacks.TerminateOnNaN", use)
     assert got == spelling
     assert [e.content.strip() for e in edits] == ([added] if added else [])
+
+
+@pytest.mark.parametrize(
+    ("src", "want"),
+    [
+        ("x = []\n", "x = [T()]\n"),
+        ("x = [a]\n", "x = [a, T()]\n"),
+        ("x = [\n    a,  # c\n]\n", "x = [\n    a,  # c\n    T(),\n]\n"),
+        ("x = [\n    a  # c\n]\n", "x = [\n    a,  # c\n    T()\n]\n"),
+        ("x = [a,\n     b]\n", "x = [a,\n     b,\n     T()]\n"),
+        ("x = (a,)\n", "x = (a, T(),)\n"),
+    ],
+)
+def test_append_to_list(src: str, want: str) -> None:
+    from kerasnanlint.fixes.common import append_to_list
+
+    ctx = _ctx(src)
+    display = ctx.module.body[0].body[0].value
+    assert _apply(ctx, append_to_list(ctx, display, "T()")) == want
 
 
 def test_ensure_name_keras_tuner_alias() -> None:

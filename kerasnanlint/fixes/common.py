@@ -165,7 +165,21 @@ def set_keyword(ctx: Context, call: cst.Call, name: str, value: str) -> list[Nod
         return [NodeEdit(call, inner_code(ctx, call.with_changes(args=added)))]
     last = call.args[-1]
     new = f"{name}={value}"
+    comma = last.comma if isinstance(last.comma, cst.Comma) else None
+    closer_below = isinstance(
+        comma.whitespace_after if comma else last.whitespace_after_arg, cst.ParenthesizedWhitespace
+    )
     indent = own_line_indent(ctx, last) if _multiline(ctx, call) else None
+    return _add_item(last, new, indent, comma is not None, closer_below)
+
+
+def _add_item(last: cst.CSTNode, new: str, indent: str | None, comma: bool, closer_below: bool) -> list[NodeEdit]:
+    """Add ``new`` after the last item of a call or display, in its layout: on a line of its own below an
+    item that has one (a comment after that item stays on its line), else inline."""
+    if indent is not None and closer_below:
+        if comma:
+            return [NodeEdit(last, f"{indent}{new},\n", "line_after")]
+        return [NodeEdit(last, ",", "after"), NodeEdit(last, f"{indent}{new}\n", "line_after")]
     if indent is not None:
         return [NodeEdit(last, f",\n{indent}{new}", "after")]
     return [NodeEdit(last, f", {new}", "after")]
@@ -190,9 +204,14 @@ def append_to_list(ctx: Context, lst: cst.List | cst.Tuple, item: str) -> list[N
     assert ctx.positions is not None
     if ctx.positions[last].start.line != ctx.positions[lst].start.line:
         indent = own_line_indent(ctx, last)
-    if indent is not None:
-        return [NodeEdit(last.value, f",\n{indent}{item}", "after")]
-    return [NodeEdit(last.value, f", {item}", "after")]
+    comma = isinstance(last.comma, cst.Comma)
+    if isinstance(lst, cst.List):
+        closer_below = isinstance(lst.rbracket.whitespace_before, cst.ParenthesizedWhitespace)
+    else:
+        closer_below = bool(lst.rpar) and isinstance(lst.rpar[-1].whitespace_before, cst.ParenthesizedWhitespace)
+    if comma and isinstance(last.comma.whitespace_after, cst.ParenthesizedWhitespace):  # type: ignore[union-attr]
+        closer_below = True
+    return _add_item(last.value, item, indent, comma, closer_below)
 
 
 # --- names and imports ----------------------------------------------------------------------------------------
