@@ -13,7 +13,7 @@ from pathlib import Path
 from kerasnanlint.cache import Cache
 from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Diagnostic
-from kerasnanlint.files import discover
+from kerasnanlint.files import discover, mentions_keras
 
 # Below this many files to parse, a process pool costs more to start than it saves.
 _POOL_THRESHOLD = 8
@@ -75,10 +75,28 @@ def _after_file() -> None:
         gc.collect()
 
 
-def _lint_one(args: tuple[str, bytes, Settings]) -> list[Diagnostic]:
-    from kerasnanlint.engine import lint_source  # here: a run that finds every file cached never imports LibCST
+def _plainly_not_keras(data: bytes) -> bool:
+    """True where ``lint_source`` would return nothing without parsing: the text never mentions Keras and
+    decodes as UTF-8 with no coding cookie (otherwise lint_source decides, and may report KNL000)."""
+    if mentions_keras(data):
+        return False
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    if b"coding" in (data if second < 0 else data[:second]):  # a PEP 263 cookie sits in the first two lines
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
+
+def _lint_one(args: tuple[str, bytes, Settings]) -> list[Diagnostic]:
     path, data, settings = args
+    if _plainly_not_keras(data):
+        return []
+    from kerasnanlint.engine import lint_source  # here: a run with nothing to parse never imports LibCST
+
     try:
         return lint_source(data, path, settings)
     except RecursionError:
