@@ -157,17 +157,22 @@ class Child:
         def create_objective(obj):
             try:
                 return orig_create(obj)
-            except ValueError as exc:
-                if not isinstance(obj, str) or "Could not infer optimization direction" not in str(exc):
+            except (ValueError, TypeError) as exc:
+                # ValueError: no direction inferable; TypeError: inference itself crashes (e.g. "val_mean_io_u").
+                if not isinstance(obj, str) or (
+                    isinstance(exc, ValueError) and "Could not infer optimization direction" not in str(exc)
+                ):
                     raise
                 guess = "min" if re.search(r"loss|error|mse|mae", obj) else "max"
-                child.result["construction_error"] = {
-                    "type": "ValueError",
-                    "message": str(exc),
+                err = {
+                    "type": type(exc).__name__,
+                    "message": str(exc).strip().splitlines()[-1][:400] if str(exc).strip() else "",
                     "line": child.user_line(),
                     "objective": obj,
                     "retried_with": f'keras_tuner.Objective("{obj}", direction="{guess}")',
                 }
+                child.result.setdefault("construction_error", err)
+                child.result.setdefault("construction_errors", []).append(err)
                 return objective.Objective(obj, guess)
 
         def search(tuner, *args, **kwargs):
@@ -418,8 +423,10 @@ class Child:
             named["max_trials"] = int(self.plan["trials"])
         if "max_epochs" in params:
             named["max_epochs"] = max(3, int(self.plan["epochs"]))  # fewer gives Hyperband no trial at all
-        err = self.result.get("construction_error")
-        if err and named.get("objective") == err["objective"]:
+        objective_arg = named.get("objective")  # kt.Objective.__eq__ breaks on a str, so compare strings only
+        errors = self.result.get("construction_errors", []) if isinstance(objective_arg, str) else []
+        err = next((e for e in errors if e["objective"] == objective_arg), None)
+        if err:
             guess = "min" if re.search(r"loss|error|mse|mae", err["objective"]) else "max"
             named["objective"] = kt.Objective(err["objective"], guess)
         if fixed:

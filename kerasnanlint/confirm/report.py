@@ -225,7 +225,9 @@ def _objective_rule(f: Facts, entry: dict[str, Any]) -> Verdict:
     rule = entry["rule"]
     errors = [(run, t) for run, t in f.trial_errors() if "KeyError" in (t.get("error") or "")]
     if rule == "KNL303":
-        err = f.r.get("construction_error")
+        span = entry.get("span") or [entry["line"], entry["end_line"]]
+        errors = f.r.get("construction_errors", [])
+        err = next((e for e in errors if e.get("line") and span[0] <= e["line"] <= span[1]), None)
         if err:
             return (
                 CONFIRMED,
@@ -240,6 +242,8 @@ def _objective_rule(f: Facts, entry: dict[str, Any]) -> Verdict:
             base = re.sub(r"^val_", "", str(obj.get("name")))
             if obj.get("direction") == "min" and base in WRONG_MIN:
                 return CONFIRMED, f"KerasTuner inferred direction 'min' for '{obj['name']}' (higher is better)", {}
+            if obj.get("direction") == "max" and re.search(r"loss|crossentropy|error|^ms|^ma|hinge", base):
+                return CONFIRMED, f"KerasTuner maximizes '{obj['name']}', a loss (lower is better)", {}
             return NOT_REPRODUCED, f"KerasTuner accepted '{obj['name']}' with direction '{obj.get('direction')}'", {}
         return COULD_NOT_RUN, f.before_capture() or "no tuner was constructed", {}
     if rule == "KNL302" and f.synthetic:
