@@ -15,8 +15,8 @@ def precision(y_true, y_pred):
 
 
 def recall(y_true, y_pred):
-    true_positives = K.sum(K.round(y_true * y_pred))
-    possible_positives = K.sum(K.round(y_true))
+    true_positives = ops.sum(ops.round(y_true * y_pred))
+    possible_positives = ops.sum(ops.round(y_true))
     return true_positives / (possible_positives + K.epsilon())
 
 

@@ -2,7 +2,6 @@
 
 import keras
 import tensorflow as tf
-from keras import backend as K
 from keras import ops
 
 
@@ -12,8 +11,8 @@ def euclidean_distance_loss(y_true, y_pred):
 
 
 def bounded_distance_loss(y_true, y_pred):
-    squared = K.sum(K.square(y_true - y_pred), axis=-1)
-    return K.mean(K.sqrt(K.maximum(squared, 1e-12)))
+    squared = ops.sum(ops.square(y_true - y_pred), axis=-1)
+    return ops.mean(ops.sqrt(ops.maximum(squared, 1e-12)))
 
 
 def smooth_norm_loss(y_true, y_pred):
@@ -32,7 +31,7 @@ def where_on_tf(y_true, y_pred):
 
 def rmse(y_true, y_pred):
     # Only used as a metric: no gradient flows through it, and sqrt(0) = 0 is a fine value.
-    return K.sqrt(K.mean(K.square(y_pred - y_true), axis=-1))
+    return ops.sqrt(ops.mean(ops.square(y_pred - y_true), axis=-1))
 
 
 def build_model():

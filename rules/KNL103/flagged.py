@@ -2,12 +2,11 @@
 
 import keras
 import tensorflow as tf
-from keras import backend as K
 from keras import ops
 
 
 def root_mean_squared_error(y_true, y_pred):
-    return K.sqrt(K.mean(K.square(y_pred - y_true), axis=-1))  # expect: KNL103
+    return ops.sqrt(ops.mean(ops.square(y_pred - y_true), axis=-1))  # expect: KNL103
 
 
 def euclidean_distance_loss(y_true, y_pred):

@@ -7,8 +7,8 @@ from keras import ops
 
 
 def clipped_crossentropy(y_true, y_pred):
-    y_pred = K.clip(y_pred, K.epsilon(), 1 - K.epsilon())
-    return -K.mean(y_true * K.log(y_pred) + (1 - y_true) * K.log(1 - y_pred), axis=-1)
+    y_pred = ops.clip(y_pred, K.epsilon(), 1 - K.epsilon())
+    return -ops.mean(y_true * ops.log(y_pred) + (1 - y_true) * ops.log(1 - y_pred), axis=-1)
 
 
 def epsilon_crossentropy(y_true, y_pred):
