@@ -76,12 +76,14 @@ def test_clean_example_is_untouched(code: str) -> None:
     assert _fix(text, str(clean), only=code).text == text
 
 
-@pytest.mark.parametrize("code", FIXED_CODES)
+@pytest.mark.parametrize("code", sorted(p.parent.name for p in RULES.glob("KNL*/flagged.py")))
 def test_all_rules_together_stay_idempotent(code: str) -> None:
-    """`--fix --unsafe-fixes` with every rule on: chains of fixes settle, a second run changes nothing."""
+    """`--fix --unsafe-fixes` with every rule on, on every catalogue example: chains of fixes settle, nothing
+    breaks, and a second run changes nothing."""
     flagged = RULES / code / "flagged.py"
     first = _fix(flagged.read_text(encoding="utf-8"), str(flagged))
-    assert first.converged and first.fixed > 0
+    assert first.converged and first.dropped == []
+    assert first.fixed > 0 or code not in FIXED_CODES
     second = _fix(first.text, str(flagged))
     assert second.fixed == 0 and second.text == first.text
 
