@@ -557,3 +557,25 @@ def test_odd_code_does_not_crash() -> None:
         return total / a + c / d + x / e + y_true / (y_pred := 3)
     """
     lint(body)
+
+
+@pytest.mark.parametrize(
+    ("activation", "advice"),
+    [
+        ('"softmax"', "use keras.losses.categorical_crossentropy(y_true, y_pred), which clips"),
+        ("None", "the model's output is linear, not a probability: make it linear and use"),
+        ('hp.Choice("act", ["softmax", "relu"])', "the model's output is relu, not a probability"),
+    ],
+)
+def test_crossentropy_advice_follows_the_output_activation(activation: str, advice: str) -> None:
+    body = f"""
+    def my_ce(y_true, y_pred):
+        return -tf.reduce_sum(y_true * tf.math.log(y_pred), axis=-1)
+
+    def build_model(hp):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation={activation})])
+        model.compile(optimizer="adam", loss=my_ce)
+        return model
+    """
+    (d,) = lint(body)
+    assert d.rule == "KNL106" and advice in d.message

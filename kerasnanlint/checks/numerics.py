@@ -17,7 +17,7 @@ import libcst as cst
 from kerasnanlint.diagnostics import Severity
 from kerasnanlint.engine import Context
 from kerasnanlint.registry import check, define_rule
-from kerasnanlint.semantics.losses import LAYER, METRIC, LossFunction, loss_functions
+from kerasnanlint.semantics.losses import LAYER, METRIC, LossFunction, functions_of, loss_functions
 from kerasnanlint.semantics.module import Scope, descendants, walk
 from kerasnanlint.semantics.names import ImportTable, canonical
 from kerasnanlint.semantics.operands import (
@@ -467,6 +467,19 @@ class _Analysis(Operands):
                     ce.unguarded = True
             return
 
+    def output_activations(self) -> set[str] | None:
+        """Activations of the model outputs this loss trains, when a compile() in this file says so."""
+        from kerasnanlint.semantics.models import loss_pairs, models  # the KNL2xx model facts, built once a file
+
+        found: set[str] = set()
+        for model in models(self.facts):
+            for out, loss, comp in loss_pairs(model):
+                if loss.kind == "custom" and self.target.scope in functions_of(self.facts, loss.node, comp.scope):
+                    if out.activation is None:
+                        return None
+                    found.update(out.activation.names)
+        return found or None
+
     def finish(self) -> None:
         losses = self.api.losses
         label, pred = self.target.label, self.target.prediction
@@ -474,14 +487,22 @@ class _Analysis(Operands):
             if not ce.unguarded:
                 continue
             kind = "binary_crossentropy" if ce.binary else "categorical_crossentropy"
+            builtin = f"{losses}.{kind}({label}, {pred}"
+            acts = None if ce.logits else self.output_activations()
             if ce.logits:
                 advice = f"use {losses}.{kind}({label}, logits, from_logits=True) on the logits, which is stable"
                 why = "once the sigmoid/softmax saturates to 0 or 1 in float32"
-            else:
+            elif acts and acts & {"linear", "relu"}:
                 advice = (
-                    f"use {losses}.{kind}({label}, {pred}), which clips to [1e-7, 1 - 1e-7], or a linear output"
-                    " with from_logits=True"
+                    f"the model's output is {'/'.join(sorted(acts & {'linear', 'relu'}))}, not a probability:"
+                    f" make it linear and use {builtin}, from_logits=True)"
                 )
+                why = "at the first output <= 0"
+            elif acts:
+                advice = f"use {builtin}), which clips to [1e-7, 1 - 1e-7]"
+                why = "when a prediction saturates to 0" + (" or 1" if ce.binary else "")
+            else:
+                advice = f"use {builtin}), which clips to [1e-7, 1 - 1e-7], or a linear output with from_logits=True"
                 why = "when a prediction reaches 0" + (" (or 1, in the `1 - p` term)" if ce.binary else "")
             self.ctx.report(
                 ce.node,

@@ -166,6 +166,11 @@ def _zero_state(info: ClassInfo) -> set[str]:
     return names
 
 
+def functions_of(facts: ModuleFacts, expr: cst.BaseExpression | None, scope: Scope) -> list[Scope]:
+    """The local functions a ``loss=``/``metrics=`` value stands for (a name, a list, a dict, a lambda...)."""
+    return _Finder(facts).functions_in(expr, scope)
+
+
 def loss_functions(facts: ModuleFacts) -> list[LossFunction]:
     finder = _Finder(facts)
     for site in facts.calls:
