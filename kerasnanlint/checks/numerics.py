@@ -497,7 +497,7 @@ class _Analysis(Operands):
                     f"the model's output is {'/'.join(sorted(acts & {'linear', 'relu'}))}, not a probability:"
                     f" make it linear and use {builtin}, from_logits=True)"
                 )
-                why = "at the first output <= 0"
+                why = "(NaN below 0) as soon as an output is 0"
             elif acts:
                 advice = f"use {builtin}), which clips to [1e-7, 1 - 1e-7]"
                 why = "when a prediction saturates to 0" + (" or 1" if ce.binary else "")
