@@ -43,7 +43,7 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "site-packages",
 )
 
-# Rule thresholds: key -> (default, help). Values must be positive numbers.
+# [tool.kerasnanlint.thresholds]: key -> (default, help). Values must be positive numbers.
 THRESHOLDS: dict[str, tuple[float, str]] = {
     "lr-decade-ratio": (10.0, "KNL401: max/min ratio of a linear learning-rate range that is flagged"),
     "lr-ceiling-sgd": (0.5, "KNL402: highest learning rate accepted for SGD-family optimizers"),
@@ -219,10 +219,17 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
             changes["respect_gitignore"] = _bool(name, value)
         elif key == "force-exclude":
             changes["force_exclude"] = _bool(name, value)
+        elif key == "thresholds":
+            if not isinstance(value, dict):
+                raise ConfigError(f"`{name}` must be a table ([tool.kerasnanlint.thresholds])")
+            for k, v in value.items():
+                if k not in THRESHOLDS:
+                    raise ConfigError(f"unknown key `{name}.{k}` (known thresholds: {', '.join(THRESHOLDS)})")
+                if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
+                    raise ConfigError(f"`{name}.{k}` must be a positive number, got {v!r}")
+                thresholds[k] = float(v)
         elif key in THRESHOLDS:
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConfigError(f"`{name}` must be a positive number, got {value!r}")
-            thresholds[key] = float(value)
+            raise ConfigError(f"`{name}` belongs in the [tool.kerasnanlint.thresholds] table")
         else:
             known = sorted(
                 [
@@ -236,7 +243,7 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
                     "fail-on",
                     "respect-gitignore",
                     "force-exclude",
-                    *THRESHOLDS,
+                    "thresholds",
                 ]
             )
             raise ConfigError(f"unknown key `{name}` (known keys: {', '.join(known)})")

@@ -26,7 +26,7 @@ def test_most_specific_prefix_wins() -> None:
 
 
 def test_severity_override_and_thresholds() -> None:
-    s = settings_from_table({"severity": {"KNL304": "warning"}, "lr-decade-ratio": 100}, Path("."))
+    s = settings_from_table({"severity": {"KNL304": "warning"}, "thresholds": {"lr-decade-ratio": 100}}, Path("."))
     assert s.severity_of("KNL304", Severity.INFO) is Severity.WARNING
     assert s.threshold("lr-decade-ratio") == 100.0
 
@@ -38,7 +38,8 @@ def test_severity_override_and_thresholds() -> None:
         ({"select": "KNL1"}, "tool.kerasnanlint.select"),
         ({"ignore": ["E501"]}, "tool.kerasnanlint.ignore"),
         ({"severity": {"KNL101": "fatal"}}, "tool.kerasnanlint.severity.KNL101"),
-        ({"lr-decade-ratio": -1}, "tool.kerasnanlint.lr-decade-ratio"),
+        ({"thresholds": {"lr-decade-ratio": -1}}, "tool.kerasnanlint.thresholds.lr-decade-ratio"),
+        ({"lr-decade-ratio": 3}, "tool.kerasnanlint.lr-decade-ratio"),
         ({"fail-on": 3}, "tool.kerasnanlint.fail-on"),
         ({"per-file-ignores": ["x"]}, "tool.kerasnanlint.per-file-ignores"),
     ],
