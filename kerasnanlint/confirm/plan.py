@@ -43,7 +43,7 @@ RUNS_FOR: dict[str, frozenset[str]] = {
         | {"KNL402", "KNL404"}
     ),
     "lr_top": frozenset({"KNL401", "KNL402", "KNL404"}),
-    "activations": frozenset({"KNL102", "KNL106", "KNL201", "KNL202", "KNL204"}),
+    "activations": frozenset({"KNL102", "KNL106", "KNL201", "KNL202", "KNL203", "KNL204"}),
 }
 
 

@@ -208,6 +208,8 @@ def _training_rule(f: Facts, entry: dict[str, Any]) -> Verdict:
         w = next((w for w in warns if "softmax over axis" in w.lower() or "always return the value 1" in w), None)
         if w:
             return CONFIRMED, f"Keras warned: {w}", {}
+        if (f.builder or {}).get("constant_output") == 1.0:
+            return CONFIRMED, f"every output of {f.builder['name']}()'s model is exactly 1.0 on 8 random inputs", {}
     if rule == "KNL404":
         w = next((w for w in warns if "Gradients do not exist" in w), None)
         if w:
