@@ -21,7 +21,6 @@ silent on them.
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -336,14 +335,8 @@ class _FileModels:
     models: list[ModelInfo] | None = None
 
 
-_CACHE: weakref.WeakKeyDictionary[ModuleFacts, _FileModels] = weakref.WeakKeyDictionary()
-
-
 def _file(facts: ModuleFacts) -> _FileModels:
-    data = _CACHE.get(facts)
-    if data is None:
-        data = _CACHE[facts] = _FileModels()
-    return data
+    return facts.derive("models", lambda _facts: _FileModels())
 
 
 def flow(facts: ModuleFacts, scope: Scope) -> Flow:

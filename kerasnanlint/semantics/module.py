@@ -91,6 +91,13 @@ class ModuleFacts:
     classes: dict[str, ClassInfo]
     calls: list[CallSite]
     comparisons: list[tuple[cst.Comparison, Scope]]
+    # Facts other semantics modules derive from these (models, tuners), built once per file on first use.
+    derived: dict[str, typing.Any] = field(default_factory=dict)
+
+    def derive(self, key: str, build: Callable[[ModuleFacts], typing.Any]) -> typing.Any:
+        if key not in self.derived:
+            self.derived[key] = build(self)
+        return self.derived[key]
 
     def functions_named(self, name: str) -> list[Scope]:
         return [s for s in self.scopes if isinstance(s.node, cst.FunctionDef) and s.name == name]

@@ -174,11 +174,7 @@ def literal(expr: cst.BaseExpression | None) -> object:
 
 # ---------------------------------------------------------------------------------------------------------
 def tuner_facts(facts: ModuleFacts) -> TunerFacts:
-    cached = getattr(facts, "_kerastuner_facts", None)
-    if cached is None:
-        cached = _build(facts)
-        facts._kerastuner_facts = cached  # type: ignore[attr-defined]
-    return cached
+    return facts.derive("tuners", _build)
 
 
 def _build(facts: ModuleFacts) -> TunerFacts:
