@@ -75,6 +75,14 @@ def _after_file() -> None:
         gc.collect()
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _plainly_not_keras(data: bytes) -> bool:
     """True where ``lint_source`` would return nothing without parsing: the text never mentions Keras and
     decodes as UTF-8 with no coding cookie (otherwise lint_source decides, and may report KNL000)."""
@@ -137,10 +145,16 @@ def lint_paths(
             keys.append(key)
         todo.append((shown, data, settings))
 
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    workers = min(jobs if jobs is not None else _cores(), len(todo))
     if workers > 1 and len(todo) >= _POOL_THRESHOLD:
+        # Largest files first, in small chunks: no worker is left with one big file while the others idle.
+        order = sorted(range(len(todo)), key=lambda i: len(todo[i][1]), reverse=True)
         with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-            outputs = list(pool.map(_lint_one, todo, chunksize=max(1, len(todo) // (workers * 4))))
+            chunk = max(1, len(todo) // (workers * 16))
+            done = list(pool.map(_lint_one, [todo[i] for i in order], chunksize=chunk))
+        outputs: list[list[Diagnostic]] = [[] for _ in todo]
+        for i, diags in zip(order, done, strict=True):
+            outputs[i] = diags
     else:
         with _gc_per_file():
             outputs = [_lint_one(t) for t in todo]

@@ -198,3 +198,21 @@ def test_discover_matches_os_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         for force in (False, True):
             s = settings.with_(force_exclude=force)
             assert list(discover(paths, s)) == _reference_discover(paths, s)
+
+
+def test_process_pool_gives_the_serial_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from kerasnanlint.config import Settings
+    from kerasnanlint.runner import lint_paths
+
+    for i, path in enumerate(sorted((ROOT / "rules").rglob("flagged.py"))[:12]):
+        shutil.copyfile(path, tmp_path / f"f{i}.py")
+    (tmp_path / "plain.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(root=tmp_path)
+    serial = lint_paths([tmp_path], settings, jobs=1, use_cache=False)
+    pooled = lint_paths([tmp_path], settings, jobs=2, use_cache=False)
+    assert serial.files_checked == pooled.files_checked >= 9
+    assert serial.diagnostics == pooled.diagnostics
+    assert serial.diagnostics  # the catalogue's flagged examples are flagged
