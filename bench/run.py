@@ -183,6 +183,15 @@ def main(argv: list[str] | None = None) -> int:
     (work / ".kerasnanlint-bench").touch()
     # An empty [tool.kerasnanlint] table: the project's own config (its excludes) must not apply here.
     (work / "pyproject.toml").write_text("[tool.kerasnanlint]\n", encoding="utf-8")
+    # A snapshot of the package: the runs measure one version of the code even while it is being edited (the
+    # cache keys on the package's files, so an edit between two runs would turn "warm" into "cold").
+    import kerasnanlint
+
+    package = Path(kerasnanlint.__file__).parent
+    described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=package, capture_output=True, text=True)
+    args.code = described.stdout.strip() or kerasnanlint.__version__
+    shutil.copytree(package, work / "pkg" / "kerasnanlint", ignore=shutil.ignore_patterns("__pycache__"))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(work / "pkg"), os.environ.get("PYTHONPATH")]))
     files = copy_py(corpus, work / "corpus")
     keras_files = [f for f in files if any(m in f.read_bytes() for m in MARKERS)]
     lines = sum(f.read_bytes().count(b"\n") for f in files)
@@ -301,7 +310,7 @@ def report(
 ) -> None:
     parse = m["parse"].cpu
     print(
-        f"\n## kerasnanlint speed: {count['corpus']} files ({keras} mention Keras), {lines:,} lines;"
+        f"\n## kerasnanlint {args.code} speed: {count['corpus']} files ({keras} mention Keras), {lines:,} lines;"
         f" {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end;"
         f" CPU seconds (user+system), median of {args.repeat}\n"
     )
