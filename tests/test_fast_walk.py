@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import libcst as cst
@@ -216,3 +217,37 @@ def test_process_pool_gives_the_serial_result(tmp_path: Path, monkeypatch: pytes
     assert serial.files_checked == pooled.files_checked >= 9
     assert serial.diagnostics == pooled.diagnostics
     assert serial.diagnostics  # the catalogue's flagged examples are flagged
+
+
+@pytest.mark.parametrize(("name", "source"), _corpus()[:4], ids=lambda x: x if len(x) < 60 else "src")
+def test_parent_map_matches_a_visitor(name: str, source: str) -> None:
+    from kerasnanlint.semantics.module import _NOT_WALKED, parent_map
+
+    module = cst.parse_module(source)
+
+    class Parents(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+            self.stack: list[cst.CSTNode] = []
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if self.stack:
+                self.parents[node] = self.stack[-1]
+            self.stack.append(node)
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            self.stack.pop()
+
+    ref = Parents()
+    module.visit(ref)
+    ours = parent_map(module)
+    inside_skipped = {n for n in ref.parents if any(isinstance(p, _NOT_WALKED) for p in _ancestors(n, ref.parents))}
+    expected = {n: p for n, p in ref.parents.items() if not isinstance(n, _NOT_WALKED) and n not in inside_skipped}
+    assert {id(k): id(v) for k, v in ours.items()} == {id(k): id(v) for k, v in expected.items()}
+
+
+def _ancestors(node: cst.CSTNode, parents: dict[cst.CSTNode, cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    while node in parents:
+        node = parents[node]
+        yield node
