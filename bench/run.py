@@ -70,7 +70,10 @@ def fetch() -> Path:
         for archive in sorted(set(dl.iterdir()) - before) or sorted(dl.iterdir()):
             if archive.name.endswith(".tar.gz"):
                 with tarfile.open(archive) as tar:
-                    tar.extractall(src, filter="data")
+                    try:
+                        tar.extractall(src, filter="data")
+                    except TypeError:  # Python < 3.11.4 has no extraction filters
+                        tar.extractall(src)  # a pinned sdist from the package index
             elif archive.suffix == ".whl":
                 with zipfile.ZipFile(archive) as whl:
                     whl.extractall(src / archive.name.removesuffix(".whl"))
