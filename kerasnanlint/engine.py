@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import tokenize
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
@@ -100,9 +103,30 @@ def decode(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
+# LibCST's native parser recurses once per nesting level. On the main thread's 8 MiB stack a pathological but
+# valid file (a 20,000-term sum, thousands of nested calls) overflows it and kills the whole process, which no
+# try/except can catch. Parsing on a thread with a large stack (pages are committed only as they are touched)
+# turns such files back into ordinary ones.
+_PARSE_STACK_BYTES = 1 << 30
+_parse_thread: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _parser() -> ThreadPoolExecutor:
+    global _parse_thread
+    if _parse_thread is None or _parse_thread[0] != os.getpid():  # a forked worker needs its own thread
+        old = threading.stack_size(_PARSE_STACK_BYTES)
+        try:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="kerasnanlint-parse")
+            pool.submit(int).result()  # start the thread now, while the large stack size is set
+        finally:
+            threading.stack_size(old)
+        _parse_thread = (os.getpid(), pool)
+    return _parse_thread[1]
+
+
 def parse(source: str) -> cst.Module:
     try:
-        return cst.parse_module(source)
+        return _parser().submit(cst.parse_module, source).result()
     except cst.ParserSyntaxError as exc:
         python = _python_syntax_error(source)
         if python is not None:  # CPython's message and line are the ones users know ("'(' was never closed")
@@ -155,11 +179,14 @@ def lint_source(source: str | bytes, path: str = "<stdin>", settings: Settings |
         if not mentions_keras(raw):
             return []
         module = parse(text)
-    except SourceError as err:
-        if not settings.rule_selected(SYNTAX_ERROR.code):
-            return []
-        return [source_error_diagnostic(path, err, settings)]
-    return lint_module(module, text, path, settings)
+        return lint_module(module, text, path, settings)
+    except RecursionError:  # the analysis walks in Python: a tree deeper than its recursion limit
+        err = SourceError("file too deeply nested to analyse")
+    except SourceError as exc:
+        err = exc
+    if not settings.rule_selected(SYNTAX_ERROR.code):
+        return []
+    return [source_error_diagnostic(path, err, settings)]
 
 
 def lint_module(module: cst.Module, text: str, path: str, settings: Settings) -> list[Diagnostic]:

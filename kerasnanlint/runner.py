@@ -107,10 +107,6 @@ def _lint_one(args: tuple[str, bytes, Settings]) -> list[Diagnostic]:
 
     try:
         return lint_source(data, path, settings)
-    except RecursionError:
-        from kerasnanlint.engine import SourceError, source_error_diagnostic
-
-        return [source_error_diagnostic(path, SourceError("file too deeply nested to analyse"), settings)]
     finally:
         if _manual_gc:
             _after_file()
