@@ -77,18 +77,35 @@ def _acronym(name: str) -> str:
     return "".join(part[0] for part in strip_objective(name).split("_") if part)
 
 
+def _related(name: str, logged: str) -> bool:
+    """A shortened or prefixed spelling: "acc" / "accuracy", "f1" / "f1_metric", "accuracy" / "species_accuracy"."""
+    return (
+        logged.startswith(name) or name.startswith(logged) or logged.endswith("_" + name) or name.endswith("_" + logged)
+    )
+
+
 def _closest(name: str, candidates: list[str], metrics: list[str]) -> tuple[str | None, bool]:
-    """The logged name the user most likely meant (an acronym such as rmse, or a close spelling), and whether
-    that is a confident match; else the only metric logged, as a hint only."""
+    """The logged name the user most likely meant, and whether it is plainly meant (a confident match the fixer
+    may rename to): an acronym (rmse), exactly one shortened or prefixed spelling, or exactly one clear typo.
+    Otherwise a looser spelling match, or the only metric logged, as a hint only: a name that merely is the only
+    metric ("f1_score" when only accuracy is logged) means the author wants a metric compile() lacks."""
     base = strip_objective(name)
     prefix = "val_" if name.startswith("val_") else ""
     by_acronym = [c for c in metrics if c.startswith(prefix) and _acronym(c[len(prefix) :]) == base]
     if by_acronym:
         return by_acronym[0], True
     pool = candidates if "loss" in base else metrics
+    bases = {c[len(prefix) :]: c for c in pool}
+    unprefixed = name[len(prefix) :]
+    related = [c for b, c in bases.items() if _related(unprefixed, b)]
+    if len(related) == 1:
+        return related[0], True
+    typos = difflib.get_close_matches(unprefixed, list(bases), n=2, cutoff=0.75)
+    if len(typos) == 1 and not related:
+        return bases[typos[0]], True
     close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if close:
-        return close[0], True
+        return close[0], False
     return (metrics[0], False) if len(metrics) == 1 else (None, False)
 
 

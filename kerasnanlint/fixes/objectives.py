@@ -6,7 +6,6 @@ They find the reported node again in the KerasTuner facts (cached per file) and 
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 import libcst as cst
@@ -24,7 +23,7 @@ from kerasnanlint.fixes.common import (
     set_keyword,
     string_literal,
 )
-from kerasnanlint.semantics.metrics import known_direction, strip_objective, true_direction
+from kerasnanlint.semantics.metrics import known_direction, true_direction
 from kerasnanlint.semantics.tuners import ObjectiveRef, TunerInfo, tuner_facts
 from kerasnanlint.semantics.values import arg, follow, string
 
@@ -135,57 +134,17 @@ def _fix_direction_argument(
 # ---------------------------------------------------------------------------------------------- KNL301
 
 
-def _logged_candidate(ctx: Context, tuner: TunerInfo, name: str) -> str | None:
-    """The one logged name the objective was meant to be, or None when there is not exactly one."""
-    from kerasnanlint.checks import objectives as checks
-
-    logged = checks._logged(ctx.facts, tuner)
-    if logged is None or not logged.complete:
-        return None
-    validation = name.startswith("val_")
-    train = sorted(logged.names, key=lambda n: (n != "loss", n))
-    candidates = [f"val_{n}" for n in train] if validation else train
-    metrics = [n for n in candidates if strip_objective(n) != "loss" and not n.endswith("_loss")]
-    pool = candidates if "loss" in strip_objective(name) else metrics
-    # Compare without the val_ prefix every candidate shares. A shortened or prefixed name ("acc" -> "accuracy",
-    # "f1" -> "f1_metric", "accuracy" -> "species_accuracy" of a two-output model) or a clear typo qualifies;
-    # a name that merely is the only metric ("f1_score" when only accuracy is logged) is not a typo: the author
-    # wants a metric compile() lacks, and renaming would silently tune something else.
-    base = name[4:] if validation else name
-    bases = {(c[4:] if validation else c): c for c in pool}
-    related = [c for b, c in bases.items() if _related(base, b)]
-    if related:
-        return related[0] if len(related) == 1 else None
-    close = difflib.get_close_matches(base, list(bases), n=2, cutoff=0.75)
-    return bases[close[0]] if len(close) == 1 else None
-
-
-def _acronym_of(name: str, logged: str) -> bool:
-    """ "val_rmse" for "val_root_mean_squared_error"."""
-    words = strip_objective(logged).split("_")
-    return len(words) > 1 and "".join(w[:1] for w in words) == strip_objective(name)
-
-
-def _related(name: str, logged: str) -> bool:
-    return (
-        logged.startswith(name) or name.startswith(logged) or logged.endswith("_" + name) or name.endswith("_" + logged)
-    )
-
-
 @register("KNL301")
 def objective_not_logged(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     found = _objective_at(ctx, node)
     if found is None or found[0] is None:
         return None
-    tuner, obj = found
+    _tuner, obj = found
     if obj.name is None or obj.name_node is None or string(obj.name_node) is None:
         return None
-    assert tuner is not None
-    mine = _logged_candidate(ctx, tuner, obj.name)
-    hinted = data.get("candidate")
-    # The check's hint may be its best guess ("the only metric"); a rewrite needs a name that is plainly meant.
-    target = hinted if isinstance(hinted, str) and (hinted == mine or _acronym_of(obj.name, hinted)) else mine
-    if not target:
+    # The check passes a candidate only when it is plainly meant (checks.objectives._closest).
+    target = data.get("candidate")
+    if not isinstance(target, str):
         return None
     literal = _quoted(obj.name_node, target)
     if literal is None:
