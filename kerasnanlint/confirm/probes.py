@@ -212,49 +212,44 @@ def _call(fn: Any, y_true: tf.Tensor, y_pred: tf.Variable) -> Any:
     return fn(y_true, y_pred)
 
 
+def _forward_and_gradient(label: str, x: tf.Variable, compute: Any) -> dict[str, Any]:
+    """One adversarial case: ``compute()``'s value and its gradient with respect to ``x``."""
+    row: dict[str, Any] = {"case": label}
+    try:
+        with tf.GradientTape() as tape:
+            value = compute()
+            total = tf.reduce_sum(tf.cast(value, tf.float32))
+        grad = tape.gradient(total, x)
+    except Exception as exc:
+        row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        return row
+    row["forward"] = _show(value) if not _finite(value) else "finite"
+    row["gradient"] = "none" if grad is None else ("finite" if _finite(grad) else _show(grad))
+    return row
+
+
 def probe_function(fn: Any, shape: tuple[int, ...]) -> list[dict[str, Any]]:
     """Call ``fn(y_true, y_pred)`` on adversarial inputs; forward value and gradient w.r.t. y_pred."""
     out = []
     for label, yt, yp in _cases(shape):
-        y_true = tf.constant(yt)
-        y_pred = tf.Variable(yp)
-        row: dict[str, Any] = {"case": label}
-        try:
-            with tf.GradientTape() as tape:
-                value = _call(fn, y_true, y_pred)
-                total = tf.reduce_sum(tf.cast(value, tf.float32))
-            grad = tape.gradient(total, y_pred)
-        except Exception as exc:
-            row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-            out.append(row)
-            continue
-        row["forward"] = _show(value) if not _finite(value) else "finite"
-        row["gradient"] = "none" if grad is None else ("finite" if _finite(grad) else _show(grad))
-        out.append(row)
+        y_true, y_pred = tf.constant(yt), tf.Variable(yp)
+        out.append(_forward_and_gradient(label, y_pred, lambda t=y_true, p=y_pred: _call(fn, t, p)))
     return out
 
 
 def probe_unary(fn: Any) -> list[dict[str, Any]]:
     """A layer's call / a one-argument function: large and zero inputs (exp overflow, log/div at 0)."""
+
+    def apply(x: tf.Variable) -> Any:
+        try:
+            return fn(x)
+        except (ValueError, TypeError):
+            return fn((x, x))  # a layer taking a pair, like a VAE's Sampling((z_mean, z_log_var))
+
     out = []
     for label, val in (("inputs 0", 0.0), ("inputs 1000", 1000.0), ("inputs -1000", -1000.0)):
         x = tf.Variable(np.full((4, 8), val, np.float32))
-        row: dict[str, Any] = {"case": label}
-        try:
-            with tf.GradientTape() as tape:
-                try:
-                    value = fn(x)
-                except (ValueError, TypeError):
-                    value = fn((x, x))  # a layer taking a pair, like a VAE's Sampling((z_mean, z_log_var))
-                total = tf.reduce_sum(tf.cast(value, tf.float32))
-            grad = tape.gradient(total, x)
-        except Exception as exc:
-            row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-            out.append(row)
-            continue
-        row["forward"] = _show(value) if not _finite(value) else "finite"
-        row["gradient"] = "none" if grad is None else ("finite" if _finite(grad) else _show(grad))
-        out.append(row)
+        out.append(_forward_and_gradient(label, x, lambda x=x: apply(x)))
     return out
 
 
