@@ -6,7 +6,6 @@ the trial is still scored; all-zero labels (seed script 3) train to a constant, 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from kerasnanlint.engine import Context
 from kerasnanlint.registry import check, define_rule
 from kerasnanlint.semantics import models as M
 from kerasnanlint.semantics import values
-from kerasnanlint.semantics.module import CallSite, ModuleFacts, Scope
+from kerasnanlint.semantics.module import CallSite, ModuleFacts, Scope, children
 from kerasnanlint.semantics.names import last_part
 
 KNL501 = define_rule(
@@ -197,42 +196,6 @@ class _Reads:
     calls: frozenset[int]  # id() of every Call node inside
 
 
-_SKIP = (
-    cst.BaseParenthesizableWhitespace,
-    cst.LeftParen,
-    cst.RightParen,
-    cst.LeftSquareBracket,
-    cst.RightSquareBracket,
-    cst.LeftCurlyBrace,
-    cst.RightCurlyBrace,
-    cst.Comma,
-    cst.Dot,
-    cst.SimpleString,
-    cst.Integer,
-    cst.Float,
-)
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _kids(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Child nodes without LibCST's ``children`` (which runs a visitor: ~10x slower), minus whitespace and literals."""
-    cls = type(node)
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(node))
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            if not isinstance(value, _SKIP):
-                yield value
-        elif isinstance(value, tuple | list):
-            for item in value:
-                if isinstance(item, cst.CSTNode) and not isinstance(item, _SKIP):
-                    yield item
-
-
 def _reads(expr: cst.CSTNode) -> _Reads:
     names: set[str] = set()
     called: set[str] = set()
@@ -253,7 +216,7 @@ def _reads(expr: cst.CSTNode) -> _Reads:
                 calls.add(id(node))
                 if isinstance(node.func, cst.Name):
                     called.add(node.func.value)
-            stack.extend(_kids(node))
+            stack.extend(children(node))
     return _Reads(frozenset(names), frozenset(called), frozenset(calls))
 
 

@@ -107,18 +107,9 @@ def parents(ctx: Context) -> dict[cst.CSTNode, cst.CSTNode]:
     hit = _PARENT_CACHE.get(id(ctx.module))
     if hit is not None and hit[0] is ctx.module:
         return hit[1]
-    from kerasnanlint.semantics.module import _fields
+    from kerasnanlint.semantics.module import parent_map
 
-    table: dict[cst.CSTNode, cst.CSTNode] = {}
-    stack: list[cst.CSTNode] = [ctx.module]
-    while stack:  # the facts walk's field table: no CSTVisitor dispatch (see semantics/module.py)
-        node = stack.pop()
-        for name in _fields(type(node)):
-            child = getattr(node, name)
-            for c in child if type(child) is tuple or type(child) is list else (child,):
-                if isinstance(c, cst.CSTNode):
-                    table[c] = node
-                    stack.append(c)
+    table = parent_map(ctx.module)
     _PARENT_CACHE.clear()  # one module at a time: keep memory flat over a large run
     _PARENT_CACHE[id(ctx.module)] = (ctx.module, table)
     return table

@@ -399,6 +399,20 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
         go(node, entry)
 
 
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The child nodes ``walk`` would enter, in source order, without LibCST's ``children`` (which runs a
+    visitor and costs about 10x more)."""
+    fields = _FIELDS.get(type(node))
+    if fields is None:
+        fields = _fields(type(node))
+    for name in fields:
+        child = getattr(node, name)
+        if type(child) is tuple or type(child) is list:
+            yield from (c for c in child if isinstance(c, cst.CSTNode))
+        elif isinstance(child, cst.CSTNode):
+            yield child
+
+
 def descendants(node: cst.CSTNode, *types: type) -> Iterator[cst.CSTNode]:
     """Every node of one of ``types`` inside ``node`` (itself included), in source order, without the cost of a
     ``CSTVisitor``. For checks that look inside one function or expression."""
@@ -408,17 +422,7 @@ def descendants(node: cst.CSTNode, *types: type) -> Iterator[cst.CSTNode]:
         current = stack.pop()
         if isinstance(current, wanted):
             yield current
-        fields = _FIELDS.get(type(current))
-        if fields is None:
-            fields = _fields(type(current))
-        children: list[cst.CSTNode] = []
-        for name in fields:
-            child = getattr(current, name)
-            if type(child) is tuple or type(child) is list:
-                children.extend(c for c in child if isinstance(c, cst.CSTNode))
-            elif isinstance(child, cst.CSTNode):
-                children.append(child)
-        stack.extend(reversed(children))
+        stack.extend(reversed(list(children(current))))
 
 
 def parent_map(node: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
@@ -428,19 +432,9 @@ def parent_map(node: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     stack = [node]
     while stack:
         current = stack.pop()
-        fields = _FIELDS.get(type(current))
-        if fields is None:
-            fields = _fields(type(current))
-        for name in fields:
-            child = getattr(current, name)
-            if type(child) is tuple or type(child) is list:
-                for item in child:
-                    if isinstance(item, cst.CSTNode):
-                        parents[item] = current
-                        stack.append(item)
-            elif isinstance(child, cst.CSTNode):
-                parents[child] = current
-                stack.append(child)
+        for child in children(current):
+            parents[child] = current
+            stack.append(child)
     return parents
 
 
