@@ -91,3 +91,15 @@ def test_pre_commit_hook(tmp_path: Path):
     passed = pre_commit()
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "kerasnanlint" in passed.stdout and "Passed" in passed.stdout
+
+    # The fix hook rewrites the file with the safe fix and fails once, so the change gets reviewed and staged.
+    config = project / ".pre-commit-config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("id: kerasnanlint\n", "id: kerasnanlint-fix\n"))
+    (project / "bad.py").write_text(FLAGGED, encoding="utf-8")
+    git("add", "-A", cwd=project, env=env)
+    fixed = pre_commit()
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr
+    assert (project / "bad.py").read_text(encoding="utf-8") == CLEAN
+    git("add", "-A", cwd=project, env=env)
+    again = pre_commit()
+    assert again.returncode == 0, again.stdout + again.stderr
