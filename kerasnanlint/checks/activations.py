@@ -60,7 +60,7 @@ _CATEGORICAL = frozenset(
 # Pairs for which the TF backend recovers the logits (backend/tensorflow/nn.py _get_logits).
 _MATCHED = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
 _MATCHED["sparse_categorical_crossentropy"] = "softmax"
-_CLASS = {
+LOSS_CLASSES = {  # loss function name -> its keras.losses class (also used by the fixes)
     "binary_crossentropy": "BinaryCrossentropy",
     "categorical_crossentropy": "CategoricalCrossentropy",
     "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
@@ -120,7 +120,7 @@ def _message(
 ) -> str:
     when = _when(act, names)
     loss_text = f"`{_short(ctx, loss.node)}`"
-    cls = _CLASS.get(loss.name or "", "BinaryCrossentropy")
+    cls = LOSS_CLASSES.get(loss.name or "", "BinaryCrossentropy")
     if rule is KNL201:
         return (
             f"{loss_text} expects logits (from_logits=True) but the output{where} applies {names[0]}{when}: "

@@ -17,7 +17,7 @@ from kerasnanlint.engine import Context
 from kerasnanlint.registry import check, define_rule
 from kerasnanlint.semantics import models as M
 from kerasnanlint.semantics import values
-from kerasnanlint.semantics.module import CallSite, ModuleFacts, Scope, children
+from kerasnanlint.semantics.module import CallSite, ModuleFacts, Scope, children, target_names
 from kerasnanlint.semantics.names import last_part
 
 KNL501 = define_rule(
@@ -246,7 +246,7 @@ class _Flows:
                     if small.value is None or _barrier(small.value):
                         continue
                     targets = small.targets if isinstance(small, cst.Assign) else (small,)
-                    binds = tuple(n for t in targets for n in _target_names(t.target))
+                    binds = tuple(n for t in targets for n in target_names(t.target))
                     self.steps.append(_Step(scope, binds, None, _reads(small.value)))
                 elif isinstance(small, cst.Return) and small.value is not None:
                     if fn is not None and scope.cls is None:
@@ -303,16 +303,6 @@ class _Taint:
 def _barrier(value: cst.BaseExpression) -> bool:
     """``datagen.flow_from_dataframe(df, ...)``: the table holds file paths; the images it yields cannot be NaN."""
     return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _BARRIERS
-
-
-def _target_names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, cst.Tuple | cst.List):
-        for el in target.elements:
-            yield from _target_names(el.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
 
 
 def _handler_name(site: CallSite) -> str | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import libcst as cst
 
+from kerasnanlint.checks.activations import LOSS_CLASSES
 from kerasnanlint.engine import Context, NodeEdit, PendingFix
 from kerasnanlint.fixes.common import (
     SAFE,
@@ -19,14 +20,6 @@ from kerasnanlint.fixes.common import (
 )
 from kerasnanlint.semantics import models as M
 from kerasnanlint.semantics.values import string
-
-_CLASS = {
-    "binary_crossentropy": "BinaryCrossentropy",
-    "categorical_crossentropy": "CategoricalCrossentropy",
-    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
-    "binary_focal_crossentropy": "BinaryFocalCrossentropy",
-    "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
-}
 
 
 def _loss_at(ctx: Context, node: cst.CSTNode, wanted: set[str]) -> tuple[M.Loss, list[M.Output]] | None:
@@ -59,7 +52,7 @@ def _set_from_logits(ctx: Context, loss: M.Loss, value: bool) -> list[NodeEdit] 
         if any(a.star for a in loss.node.args):
             return None
         return set_keyword(ctx, loss.node, "from_logits", str(value))
-    cls = _CLASS.get(loss.name or "")
+    cls = LOSS_CLASSES.get(loss.name or "")
     if cls is None:
         return None
     spelled = ensure_name(ctx, f"keras.losses.{cls}", loss.node)

@@ -28,7 +28,7 @@ from typing import Literal
 import libcst as cst
 
 from kerasnanlint.semantics import values
-from kerasnanlint.semantics.module import ModuleFacts, Scope
+from kerasnanlint.semantics.module import ModuleFacts, Scope, target_names
 from kerasnanlint.semantics.names import dotted_name, last_part
 
 PROBABILITY = frozenset({"sigmoid", "softmax"})
@@ -214,7 +214,7 @@ class Flow:
             elif isinstance(stmt, cst.For | cst.While):
                 loop = (*path, self._block(loop=True))
                 if isinstance(stmt, cst.For):
-                    for name in _names(stmt.target):
+                    for name in target_names(stmt.target):
                         self._bind(name, None, loop)
                 self._walk_suite(stmt.body, loop)
                 if stmt.orelse is not None:
@@ -222,7 +222,7 @@ class Flow:
             elif isinstance(stmt, cst.With):
                 for item in stmt.items:
                     if item.asname is not None:
-                        for name in _names(item.asname.name):
+                        for name in target_names(item.asname.name):
                             self._bind(name, None, path)
                 self._walk_suite(stmt.body, path)  # a with body runs once, in order
             elif isinstance(stmt, cst.Try | cst.TryStar):
@@ -230,7 +230,7 @@ class Flow:
                 for handler in stmt.handlers:
                     block = (*path, self._block())
                     if handler.name is not None:
-                        for name in _names(handler.name.name):
+                        for name in target_names(handler.name.name):
                             self._bind(name, None, block)
                     self._walk_suite(handler.body, block)
                 if stmt.orelse is not None:
@@ -262,7 +262,7 @@ class Flow:
                 if isinstance(t.target, cst.Name):
                     self._bind(t.target.value, small.value, path)
                 else:
-                    for name in _names(t.target):
+                    for name in target_names(t.target):
                         self._bind(name, None, path)
         elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
             self._bind(small.target.value, small.value, path)
@@ -301,16 +301,6 @@ class Flow:
             expr, at = found.value, found.point
             depth -= 1
         return expr, at
-
-
-def _names(target: cst.CSTNode) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, cst.Tuple | cst.List):
-        for el in target.elements:
-            yield from _names(el.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _names(target.value)
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:

@@ -145,14 +145,15 @@ class ModuleFacts:
         return (c for c in self.classes.values() if derives(c, frozenset({c.name})))
 
 
-def _target_names(target: cst.BaseAssignTargetExpression) -> Iterator[str]:
+def target_names(target: cst.BaseExpression) -> Iterator[str]:
+    """The names an assignment target binds: ``a``, ``a, (b, *c)``."""
     if isinstance(target, cst.Name):
         yield target.value
     elif isinstance(target, cst.Tuple | cst.List):
         for el in target.elements:
-            yield from _target_names(el.value)  # type: ignore[arg-type]
+            yield from target_names(el.value)  # type: ignore[arg-type]
     elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)  # type: ignore[arg-type]
+        yield from target_names(target.value)  # type: ignore[arg-type]
 
 
 class _Collector(cst.CSTVisitor):
@@ -222,7 +223,7 @@ class _Collector(cst.CSTVisitor):
             if isinstance(t.target, cst.Name):
                 scope.assignments.setdefault(t.target.value, []).append(node.value)
             else:
-                scope.rebound.update(_target_names(t.target))
+                scope.rebound.update(target_names(t.target))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if isinstance(node.target, cst.Name) and node.value is not None:
@@ -233,11 +234,11 @@ class _Collector(cst.CSTVisitor):
             self.scope.rebound.add(node.target.value)
 
     def visit_For(self, node: cst.For) -> None:
-        self.scope.rebound.update(_target_names(node.target))
+        self.scope.rebound.update(target_names(node.target))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self.scope.rebound.update(_target_names(node.asname.name))  # type: ignore[arg-type]
+            self.scope.rebound.update(target_names(node.asname.name))  # type: ignore[arg-type]
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if isinstance(node.target, cst.Name):
