@@ -312,7 +312,8 @@ def _print_summary(diagnostics: list, files: int, fixed: int, out=sys.stdout, *,
         print(f"All checks passed! ({files} file{'s' if files != 1 else ''} checked)", file=out)
         return
     by_sev = Counter(str(d.severity) for d in diagnostics)
-    parts = ", ".join(f"{by_sev[s]} {s}" for s in ("error", "warning", "info") if by_sev[s])
+    plural = {"error": "errors", "warning": "warnings", "info": "info"}
+    parts = ", ".join(f"{by_sev[s]} {s if by_sev[s] == 1 else plural[s]}" for s in plural if by_sev[s])
     n = len(diagnostics)
     print(f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {files} file{'s' if files != 1 else ''}.", file=out)
     from kerasnanlint.fix import fix_summary

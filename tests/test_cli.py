@@ -56,6 +56,11 @@ def test_text_format_lines_and_summary(tmp_path: Path):
     assert lines[-1] == "Found 1 finding (1 warning) in 2 files."
 
 
+def test_summary_counts_in_plural(tmp_path: Path):
+    write(tmp_path, {"a.py": FLAGGED, "b.py": FLAGGED})
+    assert lint(tmp_path, ".").stdout.splitlines()[-1] == "Found 2 findings (2 warnings) in 2 files."
+
+
 def test_clean_run_exits_zero(tmp_path: Path):
     write(tmp_path, {"good.py": CLEAN, "other.py": "print('no keras here')\n"})
     result = lint(tmp_path, ".")
