@@ -286,7 +286,7 @@ class _Namer:
             q = self.facts.resolve(e)
             if q in METRIC_FUNCTIONS:
                 return METRIC_FUNCTIONS[q], q
-            if isinstance(e, cst.Name) and q is None and not _bound(e.value, scope):
+            if isinstance(e, cst.Name) and q is None and not scope.binds_locally(e.value):
                 fn = self.facts.function(e.value, near=scope)
                 if fn is not None:
                     return to_snake_case(fn.name), "function"
@@ -307,7 +307,7 @@ class _Namer:
             if self._created_once_inside(call, q, None, index):
                 return to_snake_case(last_part(q)), q
             return None
-        if q is None and isinstance(call.func, cst.Name) and not _bound(call.func.value, scope):
+        if q is None and isinstance(call.func, cst.Name) and not scope.binds_locally(call.func.value):
             info = self.facts.classes.get(call.func.value)
             if info is not None:
                 return self._user_class_name(call, info)
@@ -364,15 +364,6 @@ def _name_argument(call: cst.Call, index: int) -> object:
     if v is None:
         return _ABSENT
     return string(v)
-
-
-def _bound(name: str, scope: Scope | None) -> bool:
-    """Is ``name`` a parameter or a local of ``scope`` or a function around it (so not a module function)?"""
-    while scope is not None and scope.parent is not None:
-        if name in scope.params or name in scope.assignments or name in scope.rebound:
-            return True
-        scope = scope.parent
-    return False
 
 
 def _class_chain(facts: ModuleFacts, info: ClassInfo) -> tuple[list[ClassInfo], str] | None:

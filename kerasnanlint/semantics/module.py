@@ -42,6 +42,15 @@ class Scope:
             scope = scope.parent
         return None
 
+    def binds_locally(self, name: str) -> bool:
+        """Is ``name`` a parameter or a local of this function or one around it (so not a module-level name)?"""
+        scope: Scope | None = self
+        while scope is not None and scope.parent is not None:
+            if name in scope.params or name in scope.assignments or name in scope.rebound:
+                return True
+            scope = scope.parent
+        return False
+
     def assigned(self, name: str) -> list[cst.BaseExpression]:
         """Every value assigned to ``name`` in this scope (all branches)."""
         return self.assignments.get(name, [])

@@ -187,7 +187,7 @@ def _build(facts: ModuleFacts) -> TunerFacts:
         user = None
         if kind is None and site.qualname is None and isinstance(site.node.func, cst.Name):
             user = facts.classes.get(site.node.func.value)
-            if user is not None and user.name in user_tuners and not _shadowed(site.node.func.value, site.scope):
+            if user is not None and user.name in user_tuners and not site.scope.binds_locally(site.node.func.value):
                 kind = user_tuners[user.name]
             else:
                 user = None
@@ -203,14 +203,6 @@ def _build(facts: ModuleFacts) -> TunerFacts:
                 oracle_objectives.append(objs)
     hp_decls = _hp_decls(facts, tuners)
     return TunerFacts(tuners, oracle_objectives, hp_decls, _objective_spelling(facts))
-
-
-def _shadowed(name: str, scope: Scope | None) -> bool:
-    while scope is not None and scope.parent is not None:
-        if name in scope.params or name in scope.assignments or name in scope.rebound:
-            return True
-        scope = scope.parent
-    return False
 
 
 def _user_subclasses(facts: ModuleFacts, wanted: frozenset[str]) -> dict[str, str]:
@@ -337,12 +329,12 @@ def _hypermodel(
     facts: ModuleFacts, expr: cst.BaseExpression, scope: Scope, user_hypermodels: dict[str, str]
 ) -> HyperModelInfo | None:
     e = follow(expr, scope)
-    if isinstance(e, cst.Name) and not _shadowed(e.value, scope):
+    if isinstance(e, cst.Name) and not scope.binds_locally(e.value):
         fn = facts.function(e.value, near=scope)
         if fn is not None and fn.function is not None and fn.params:
             return HyperModelInfo(e, _nested(facts, {fn}), custom_fit=False)
         return None
-    if isinstance(e, cst.Call) and isinstance(e.func, cst.Name) and not _shadowed(e.func.value, scope):
+    if isinstance(e, cst.Call) and isinstance(e.func, cst.Name) and not scope.binds_locally(e.func.value):
         info = facts.classes.get(e.func.value)
         if info is None or info.name not in user_hypermodels:
             return None
