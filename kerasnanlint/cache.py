@@ -57,7 +57,7 @@ class Cache:
             target.parent.mkdir(exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump([d.to_json() for d in diagnostics], fh)
+                json.dump([d.to_json(where=True) for d in diagnostics], fh)
             os.replace(tmp, target)
         except OSError:
             pass  # a read-only tree just runs uncached

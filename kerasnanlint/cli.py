@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kerasnanlint import __version__
 from kerasnanlint.formats import FORMATS
+from kerasnanlint.rule import parse_codes
 
 SUBCOMMANDS = ("check", "rules", "rule", "confirm", "lsp")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -23,11 +24,10 @@ class UsageError(Exception):
 
 
 def _codes(text: str) -> tuple[str, ...]:
-    codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
-    for code in codes:
-        if not (code.startswith("KNL") and (code[3:].isdigit() or code == "KNL")):
-            raise argparse.ArgumentTypeError(f"{code!r} is not a rule code or prefix (like KNL3 or KNL301)")
-    return codes
+    try:
+        return parse_codes(c.strip().upper() for c in text.split(",") if c.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_lint_arguments(p: argparse.ArgumentParser) -> None:

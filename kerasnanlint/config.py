@@ -12,6 +12,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kerasnanlint.diagnostics import Severity
+from kerasnanlint.registry import OPT_IN
+from kerasnanlint.rule import parse_codes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -69,9 +71,11 @@ class Settings:
     config_file: Path | None = None
 
     def rule_selected(self, code: str) -> bool:
-        """Most specific prefix wins between select and ignore, as in ruff."""
+        """Most specific prefix wins between select and ignore, as in ruff; an opt-in rule needs its exact code."""
         best_sel = max((len(p) for p in (*self.select, *self.extend_select) if code.startswith(p)), default=-1)
         best_ign = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        if code in OPT_IN and best_sel != len(code):
+            return False
         return best_sel >= 0 and best_sel > best_ign
 
     def ignored_for_path(self, code: str, path: str) -> bool:
@@ -165,11 +169,10 @@ def _str_list(key: str, value: Any) -> tuple[str, ...]:
 
 
 def _codes(key: str, value: Any) -> tuple[str, ...]:
-    codes = _str_list(key, value)
-    for code in codes:
-        if not code.startswith("KNL") or (not code[3:].isdigit() and code != "KNL"):
-            raise ConfigError(f"`{key}`: {code!r} is not a rule code or prefix (like KNL3 or KNL301)")
-    return codes
+    try:
+        return parse_codes(_str_list(key, value))
+    except ValueError as exc:
+        raise ConfigError(f"`{key}`: {exc}") from None
 
 
 def _bool(key: str, value: Any) -> bool:

@@ -86,7 +86,32 @@ class Confirmation:
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where a finding sits in its program, from the lint walk (runtime-confirm plans its probes from it).
+
+    ``function``: ``name`` or ``Class.method`` of the innermost function holding the finding, None when it is
+    nested deeper or at module level (such code cannot be called on its own); ``builder``: the module-level
+    function holding it (a model builder such as ``build_model(hp)``); ``statement``: first and last line of the
+    module-level statement holding it (a multi-line tuner construction).
+    """
+
+    function: str | None = None
+    builder: str | None = None
+    statement: tuple[int, int] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"function": self.function, "builder": self.builder, "statement": self.statement}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Where:
+        statement = data.get("statement")
+        return cls(data.get("function"), data.get("builder"), tuple(statement) if statement else None)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class Diagnostic:
+    """One finding, as every format, the cache, the fixer and runtime-confirm see it."""
+
     rule: str
     name: str
     severity: Severity
@@ -98,6 +123,7 @@ class Diagnostic:
     message: str
     fix: Fix | None = None
     confirmation: Confirmation | None = None
+    where: Where | None = field(default=None, compare=False)  # not in the JSON output; the cache keeps it
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.col, self.rule)
@@ -105,8 +131,9 @@ class Diagnostic:
     def with_(self, **changes: Any) -> Diagnostic:
         return replace(self, **changes)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, *, where: bool = False) -> dict[str, Any]:
+        """The JSON output's object; ``where=True`` adds the ``where`` record (the cache and confirm's plan)."""
+        out = {
             "code": self.rule,
             "name": self.name,
             "severity": str(self.severity),
@@ -117,6 +144,9 @@ class Diagnostic:
             "fix": self.fix.to_json() if self.fix else None,
             "confirmation": self.confirmation.to_json() if self.confirmation else None,
         }
+        if where and self.where is not None:
+            out["where"] = self.where.to_json()
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Diagnostic:
@@ -154,4 +184,5 @@ class Diagnostic:
             message=data["message"],
             fix=fix,
             confirmation=conf,
+            where=Where.from_json(data["where"]) if data.get("where") else None,
         )

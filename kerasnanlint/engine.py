@@ -7,78 +7,19 @@ import threading
 import tokenize
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from io import BytesIO
-from typing import Any
 
 import libcst as cst
 from libcst.metadata import CodeRange
 
 from kerasnanlint.config import Settings
-from kerasnanlint.diagnostics import Applicability, Diagnostic, Edit, Fix
+from kerasnanlint.context import Context, PendingFix, Report
+from kerasnanlint.diagnostics import Diagnostic, Edit, Fix, Where
 from kerasnanlint.files import mentions_keras
 from kerasnanlint.positions import Positions
-from kerasnanlint.registry import CHECKS, FIXERS, RULES, SYNTAX_ERROR, Rule, load_checks
-from kerasnanlint.semantics.module import ModuleFacts, collect
+from kerasnanlint.registry import RULES, SYNTAX_ERROR, checks_for
+from kerasnanlint.semantics.module import children, collect
 from kerasnanlint.suppressions import parse_suppressions
-
-
-@dataclass(frozen=True)
-class NodeEdit:
-    """Part of a fix before positions are known: replace ``node``'s text, or insert before/after it.
-
-    ``"line_after"`` inserts at the start of the line after the node's last line (a new import after an
-    import statement keeps that statement's trailing comment where it was).
-    """
-
-    node: cst.CSTNode
-    content: str
-    where: str = "replace"  # "replace" | "before" | "after" | "line_after"
-
-
-@dataclass(frozen=True)
-class PendingFix:
-    title: str
-    applicability: Applicability
-    edits: tuple[NodeEdit, ...]
-
-
-@dataclass
-class _Report:
-    node: cst.CSTNode
-    rule: Rule
-    message: str
-    fix: PendingFix | None
-    data: dict[str, Any] | None = None
-
-
-@dataclass
-class Context:
-    """What a check sees: the file's facts, its settings, and ``report``."""
-
-    path: str
-    source: str
-    module: cst.Module
-    facts: ModuleFacts
-    settings: Settings
-    reports: list[_Report] = field(default_factory=list)
-    # Node positions, filled in before fixers run (a fixer may need a line's indentation); None during checks.
-    positions: Mapping[cst.CSTNode, CodeRange] | None = None
-
-    def report(
-        self,
-        node: cst.CSTNode,
-        rule: Rule,
-        message: str,
-        fix: PendingFix | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> None:
-        """Record a finding on ``node``. ``data`` carries facts a fixer needs (e.g. the logged metric name)."""
-        self.reports.append(_Report(node, rule, message, fix, data))
-
-    def code(self, node: cst.CSTNode) -> str:
-        """Source text of a node (for messages and fixes)."""
-        return self.module.code_for_node(node)
 
 
 class SourceError(Exception):
@@ -165,11 +106,6 @@ def source_error_diagnostic(path: str, error: SourceError, settings: Settings) -
     )
 
 
-def _active_checks(settings: Settings) -> list:
-    load_checks()
-    return [c for c in CHECKS if any(settings.rule_selected(r.code) for r in c.rules)]
-
-
 def lint_source(source: str | bytes, path: str = "<stdin>", settings: Settings | None = None) -> list[Diagnostic]:
     """Lint one file's text. Never raises for bad input: a file that cannot be read yields KNL000."""
     settings = settings or Settings()
@@ -190,9 +126,10 @@ def lint_source(source: str | bytes, path: str = "<stdin>", settings: Settings |
 
 
 def lint_module(module: cst.Module, text: str, path: str, settings: Settings) -> list[Diagnostic]:
+    """Lint a parsed module: the checks of the selected rules, then fixes, positions and suppressions."""
     ctx = Context(path, text, module, collect(module), settings)
-    for chk in _active_checks(settings):
-        chk.func(ctx)
+    for check in checks_for(settings.rule_selected):
+        check(ctx)
     reports = [
         r
         for r in ctx.reports
@@ -202,8 +139,8 @@ def lint_module(module: cst.Module, text: str, path: str, settings: Settings) ->
         return []
     positions = ctx.positions = Positions(module, text)
     for r in reports:
-        if r.fix is None and r.rule.code in FIXERS:
-            r.fix = FIXERS[r.rule.code](ctx, r.node, r.data or {})
+        if r.fix is None and r.rule.fixer is not None:
+            r.fix = _build_fix(ctx, r)
     suppress = parse_suppressions(text)
     out: list[Diagnostic] = []
     seen: set[tuple[str, int, int, str]] = set()
@@ -228,10 +165,58 @@ def lint_module(module: cst.Module, text: str, path: str, settings: Settings) ->
                 rng.end.column + 1,
                 r.message,
                 _resolve_fix(r.fix, positions),
+                where=where_of(module, positions, r.node),
             )
         )
     out.sort(key=Diagnostic.sort_key)
     return out
+
+
+def _build_fix(ctx: Context, report: Report) -> PendingFix | None:
+    """The rule's fixer, or None when it has no certain fix. A fix is a convenience, the finding is not: a
+    fixer's crash means "no fix" (KERASNANLINT_DEBUG=1, which the tests set, lets the exception through)."""
+    fixer = RULES[report.rule.code].fixer  # the registry's record (a test may swap it)
+    assert fixer is not None
+    try:
+        return fixer(ctx, report.node, report.data or {})
+    except Exception:
+        if os.environ.get("KERASNANLINT_DEBUG"):
+            raise
+        return None
+
+
+def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode) -> Where:
+    """The function, builder and module-level statement holding ``node``: a descent from the module through the
+    nodes whose span holds it (its depth in steps, not a walk of the file)."""
+    start, end = positions.span(node)
+    statement = next((s for s in module.body if _holds(positions.span(s), start, end)), None)
+    if statement is None:
+        return Where()
+    rng = positions[statement]
+    first, last = rng.start.line, rng.end.line
+    if rng.end.column == 0 and last > first:  # a compound statement ends at the start of the line after it
+        last -= 1
+    if isinstance(statement, cst.SimpleStatementLine):  # like ast: the statement, not its line's newline
+        last = positions[statement.body[-1]].end.line
+    chain: list[cst.FunctionDef | cst.ClassDef] = []
+    current: cst.CSTNode | None = statement
+    while current is not None:
+        if isinstance(current, cst.FunctionDef | cst.ClassDef):
+            chain.append(current)
+        current = next((c for c in children(current) if c in positions and _holds(positions.span(c), start, end)), None)
+    builder = (
+        statement.name.value if isinstance(statement, cst.FunctionDef) and statement.asynchronous is None else None
+    )
+    while chain and isinstance(chain[-1], cst.ClassDef):
+        chain.pop()  # the innermost function, with the classes and functions around it
+    function = None
+    if len(chain) == 1 or (len(chain) == 2 and isinstance(chain[0], cst.ClassDef)):
+        function = ".".join(n.name.value for n in chain)
+    return Where(function, builder, (first, last))
+
+
+def _holds(span: tuple[int, int], start: int, end: int) -> bool:
+    return span[0] <= start and end <= span[1]
 
 
 def _positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
@@ -255,8 +240,3 @@ def _resolve_fix(fix: PendingFix | None, positions: Mapping[cst.CSTNode, CodeRan
             start = end = (rng.end.line + 1, 1)
         edits.append(Edit(*start, *end, e.content))
     return Fix(fix.title, fix.applicability, tuple(sorted(edits)))
-
-
-def rule(code: str) -> Rule:
-    load_checks()
-    return RULES[code]

@@ -95,6 +95,10 @@ class Positions(Mapping[cst.CSTNode, CodeRange]):
         line = bisect.bisect_right(starts, offset)
         return CodePosition(line, offset - starts[line - 1])
 
+    def span(self, node: cst.CSTNode) -> tuple[int, int]:
+        """(start, end) character offsets of ``node`` (cheap containment tests between nodes)."""
+        return self._ensure()[node]
+
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         start, end = self._ensure()[node]
         return CodeRange(self._position(start), self._position(end))

@@ -1,81 +1,75 @@
-"""The rule table and the check functions that emit them.
+"""The rule table: every rule is defined once, with ``define_rule``, next to its check.
 
-A check is a function ``check(ctx: Context) -> None`` decorated with ``@check(RULE, ...)`` naming every rule
-it may report; the engine skips a check when none of its rules is selected. Rule codes are a contract with
-users (``# noqa`` comments, configs): never renumber, only add.
+Rule codes are a contract with users (``# noqa`` comments, configs): never renumber, only add. A check is a
+function ``check(ctx: Context) -> None``; several rules may share one (it then runs once when any of them is
+selected). The rule's fixer and runtime probe are given in the same definition.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-from kerasnanlint.diagnostics import Severity
-
-if TYPE_CHECKING:
-    from kerasnanlint.engine import Context
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    name: str
-    severity: Severity
-    summary: str
-    runtime_only: bool = False  # reported by runtime-confirm only (KNL503, KNL504)
-
-
-@dataclass(frozen=True)
-class Check:
-    func: Callable[[Context], None]
-    rules: tuple[Rule, ...]
-
+from kerasnanlint.diagnostics import Applicability, Severity
+from kerasnanlint.rule import Check, Fixer, Probe, Rule
 
 RULES: dict[str, Rule] = {}
-CHECKS: list[Check] = []
-# Fix builders live apart from the checks (kerasnanlint/fixes/): rule code -> fixer(ctx, node, data).
-FIXERS: dict[str, Callable[..., Any]] = {}
+# Codes of the rules that are off unless selected by their exact code (read by config.Settings.rule_selected).
+OPT_IN: set[str] = set()
 
 
-def define_rule(code: str, name: str, severity: Severity, summary: str, *, runtime_only: bool = False) -> Rule:
+def define_rule(
+    code: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    *,
+    check: Check | None = None,
+    fixer: Fixer | None = None,
+    fix_applicability: Applicability | None = None,
+    probe: Probe | None = None,
+    opt_in: bool = False,
+    runtime_only: bool = False,
+) -> Rule:
+    """Define and register a rule; the one registration point of the linter (checks, fixers and probes included)."""
     if code in RULES:
         raise ValueError(f"rule {code} defined twice")
-    rule = Rule(code, name, severity, summary, runtime_only)
+    if (fixer is None) != (fix_applicability is None):
+        raise ValueError(f"rule {code}: a fixer and its applicability go together")
+    rule = Rule(code, name, severity, summary, check, fixer, fix_applicability, probe, opt_in, runtime_only)
     RULES[code] = rule
+    if opt_in:
+        OPT_IN.add(code)
     return rule
 
 
-def check(*rules: Rule) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    def register(func: Callable[[Context], None]) -> Callable[[Context], None]:
-        CHECKS.append(Check(func, rules))
-        return func
-
-    return register
-
-
-def fixer(code: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``fixer(ctx, node, data) -> PendingFix | None`` for the findings of rule ``code``."""
-
-    def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        FIXERS[code] = func
-        return func
-
-    return register
-
-
-# KNL000 is not a check: the engine reports it for files it cannot read or parse.
+# KNL000 has no check: the engine reports it for files it cannot read or parse.
 SYNTAX_ERROR = define_rule(
     "KNL000", "unparsable-file", Severity.ERROR, "The file could not be decoded or parsed, so it was not checked"
 )
 
 
 def load_checks() -> None:
-    """Import every check module so that its rules and checks register (idempotent)."""
-    import kerasnanlint.checks
-    import kerasnanlint.fixes  # noqa: F401
+    """Import every check module so that its rules register (idempotent)."""
+    import kerasnanlint.checks  # noqa: F401
 
 
 def all_rules() -> dict[str, Rule]:
+    """Every rule, by code."""
     load_checks()
     return dict(sorted(RULES.items()))
+
+
+def rule(code: str) -> Rule:
+    """The rule with this code (KeyError for an unknown one)."""
+    load_checks()
+    return RULES[code]
+
+
+def checks_for(selected: Callable[[str], bool]) -> list[Check]:
+    """The distinct check functions of the rules ``selected(code)`` accepts, each once, in definition order."""
+    load_checks()
+    out: list[Check] = []
+    for r in RULES.values():
+        if r.check is not None and r.check not in out and selected(r.code):
+            out.append(r.check)
+    return out

@@ -31,7 +31,7 @@ class Suppressions:
         return codes is not None and (codes is ALL or code in codes)
 
 
-def _codes(text: str | None) -> frozenset[str]:
+def _noqa_codes(text: str | None) -> frozenset[str]:
     return ALL if not text else frozenset(c.upper() for c in _CODE.findall(text))
 
 
@@ -56,7 +56,7 @@ def parse_suppressions(source: str) -> Suppressions:
     for line, comment in _comments(source):
         m = _FILE.search(comment)
         if m:
-            codes = _codes(m.group("codes"))
+            codes = _noqa_codes(m.group("codes"))
             if codes is ALL:
                 file_all = True
             else:
@@ -64,7 +64,7 @@ def parse_suppressions(source: str) -> Suppressions:
             continue
         m = _LINE.search(comment)
         if m:
-            result.lines[line] = _codes(m.group("codes"))
+            result.lines[line] = _noqa_codes(m.group("codes"))
     result.file = ALL if file_all else frozenset(file_codes)
     return result
 
@@ -96,7 +96,7 @@ def add_noqa_edit(source: str, line: int, code: str) -> Edit | None:
         if m and not _FILE.search(comment[1]):
             if not m.group("codes"):
                 return None
-            if code.upper() in _codes(m.group("codes")):
+            if code.upper() in _noqa_codes(m.group("codes")):
                 return None
             at = comment[0] + m.end("codes") + 1
             return Edit(line, at, line, at, f", {code}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import sys
@@ -13,10 +14,11 @@ from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Applicability
 from kerasnanlint.engine import lint_source
 from kerasnanlint.fix import apply_fixes, fix_bytes, fix_paths, fix_text, unified_diff, write_atomic
-from kerasnanlint.registry import FIXERS, load_checks
+from kerasnanlint.registry import RULES as REGISTRY
+from kerasnanlint.registry import all_rules
 from tests.helpers import RULES, run_cli
 
-load_checks()
+FIXERS = {code: r.fixer for code, r in all_rules().items() if r.fixer is not None}
 FIXED_CODES = sorted(p.parent.name for p in RULES.glob("KNL*/flagged.fixed.py"))
 
 
@@ -351,7 +353,8 @@ def test_numerics_guards_use_the_api_at_hand() -> None:
 def _ctx(src: str):
     import libcst as cst
 
-    from kerasnanlint.engine import Context, _positions
+    from kerasnanlint.context import Context
+    from kerasnanlint.engine import _positions
     from kerasnanlint.semantics.module import collect
 
     module = cst.parse_module(src)
@@ -361,7 +364,8 @@ def _ctx(src: str):
 
 
 def _apply(ctx, edits) -> str:
-    from kerasnanlint.engine import PendingFix, _resolve_fix
+    from kerasnanlint.context import PendingFix
+    from kerasnanlint.engine import _resolve_fix
 
     fix = _resolve_fix(PendingFix("t", Applicability.SAFE, tuple(edits)), ctx.positions)
     return apply_fixes(ctx.source, [fix])
@@ -479,11 +483,11 @@ def _patch_fixer(monkeypatch: pytest.MonkeyPatch, content: str) -> None:
     from kerasnanlint.fixes.common import SAFE, pending
 
     def broken(ctx, node, data):
-        from kerasnanlint.engine import NodeEdit
+        from kerasnanlint.context import NodeEdit
 
         return pending("broken", SAFE, NodeEdit(node, content))
 
-    monkeypatch.setitem(FIXERS, "KNL107", broken)
+    monkeypatch.setitem(REGISTRY, "KNL107", dataclasses.replace(REGISTRY["KNL107"], fixer=broken))
 
 
 def test_a_fix_that_does_not_parse_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -507,13 +511,13 @@ def test_one_bad_fix_does_not_block_the_good_ones(monkeypatch: pytest.MonkeyPatc
 
     def sometimes(ctx, node, data):
         if "bad" in ctx.code(node):
-            from kerasnanlint.engine import NodeEdit
+            from kerasnanlint.context import NodeEdit
             from kerasnanlint.fixes.common import SAFE, pending
 
             return pending("broken", SAFE, NodeEdit(node, "bad ==="))
         return good(ctx, node, data)
 
-    monkeypatch.setitem(FIXERS, "KNL107", sometimes)
+    monkeypatch.setitem(REGISTRY, "KNL107", dataclasses.replace(REGISTRY["KNL107"], fixer=sometimes))
     src = HEADER + "a = x == np.nan\nb = bad == np.nan\nc = y == np.nan\n"
     result = _fix(src)
     assert result.text == HEADER + "a = np.isnan(x)\nb = bad == np.nan\nc = np.isnan(y)\n"

@@ -10,48 +10,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from kerasnanlint.diagnostics import Severity
-from kerasnanlint.engine import Context
-from kerasnanlint.registry import check, define_rule
+from kerasnanlint.context import Context
+from kerasnanlint.diagnostics import Applicability, Severity
+from kerasnanlint.fixes import activations as activation_fixes
+from kerasnanlint.registry import define_rule
+from kerasnanlint.rule import Probe
 from kerasnanlint.semantics import models as M
 from kerasnanlint.semantics import values
-
-KNL201 = define_rule(
-    "KNL201",
-    "probabilities-into-from-logits",
-    Severity.WARNING,
-    "A sigmoid/softmax output feeds a crossentropy built with from_logits=True",
-)
-KNL202 = define_rule(
-    "KNL202",
-    "logits-into-probability-loss",
-    Severity.WARNING,
-    "A linear output feeds a crossentropy that expects probabilities (from_logits=False)",
-)
-KNL203 = define_rule(
-    "KNL203",
-    "single-unit-softmax",
-    Severity.ERROR,
-    "Softmax over a 1-unit output is always 1.0: nothing trains",
-)
-KNL204 = define_rule(
-    "KNL204",
-    "loss-activation-mismatch",
-    Severity.WARNING,
-    "The loss does not fit the output layer (binary vs categorical, non-probability activation)",
-)
-KNL205 = define_rule(
-    "KNL205",
-    "mixed-precision-output",
-    Severity.WARNING,
-    "mixed_float16 policy while the output layer is not dtype='float32'",
-)
-KNL206 = define_rule(
-    "KNL206",
-    "probability-output-crossentropy",
-    Severity.INFO,
-    "A sigmoid/softmax output feeds a built-in crossentropy with from_logits=False",
-)
 
 _BINARY = frozenset({"binary_crossentropy", "binary_focal_crossentropy"})
 _CATEGORICAL = frozenset(
@@ -60,13 +25,6 @@ _CATEGORICAL = frozenset(
 # Pairs for which the TF backend recovers the logits (backend/tensorflow/nn.py _get_logits).
 _MATCHED = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
 _MATCHED["sparse_categorical_crossentropy"] = "softmax"
-LOSS_CLASSES = {  # loss function name -> its keras.losses class (also used by the fixes)
-    "binary_crossentropy": "BinaryCrossentropy",
-    "categorical_crossentropy": "CategoricalCrossentropy",
-    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
-    "binary_focal_crossentropy": "BinaryFocalCrossentropy",
-    "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
-}
 _POLICY_SETTERS = frozenset(
     {
         "keras.mixed_precision.set_global_policy",
@@ -120,7 +78,7 @@ def _message(
 ) -> str:
     when = _when(act, names)
     loss_text = f"`{_short(ctx, loss.node)}`"
-    cls = LOSS_CLASSES.get(loss.name or "", "BinaryCrossentropy")
+    cls = M.LOSS_CLASSES.get(loss.name or "", "BinaryCrossentropy")
     if rule is KNL201:
         return (
             f"{loss_text} expects logits (from_logits=True) but the output{where} applies {names[0]}{when}: "
@@ -162,7 +120,6 @@ def _message(
     )
 
 
-@check(KNL201, KNL202, KNL204, KNL206)
 def activation_vs_loss(ctx: Context) -> None:
     for model in M.models(ctx.facts):
         for out, loss, _comp in M.loss_pairs(model):
@@ -182,6 +139,72 @@ def activation_vs_loss(ctx: Context) -> None:
                 ctx.report(loss.node, rule, _message(ctx, rule, variant, names, act, loss, where))  # type: ignore[arg-type]
 
 
+KNL201 = define_rule(
+    "KNL201",
+    "probabilities-into-from-logits",
+    Severity.WARNING,
+    "A sigmoid/softmax output feeds a crossentropy built with from_logits=True",
+    check=activation_vs_loss,
+    fixer=activation_fixes.probabilities_into_from_logits,
+    fix_applicability=Applicability.UNSAFE,
+    probe=Probe(
+        "search",
+        "short run; Keras's own from_logits warning counts as evidence",
+        "training",
+        runs=("baseline", "activations"),
+        training=True,
+        pin_activations=("probability",),
+        warning=r"from_logits=True.*(Sigmoid|Softmax)|(Sigmoid|Softmax).*from_logits=True",
+    ),
+)
+
+
+KNL202 = define_rule(
+    "KNL202",
+    "logits-into-probability-loss",
+    Severity.WARNING,
+    "A linear output feeds a crossentropy that expects probabilities (from_logits=False)",
+    check=activation_vs_loss,
+    fixer=activation_fixes.logits_into_probability_loss,
+    fix_applicability=Applicability.UNSAFE,
+    probe=Probe(
+        "search",
+        "short runs with the output activation as written and each risky choice",
+        "training",
+        runs=("baseline", "activations"),
+        training=True,
+        pin_activations=("non-probability",),
+    ),
+)
+
+
+KNL204 = define_rule(
+    "KNL204",
+    "loss-activation-mismatch",
+    Severity.WARNING,
+    "The loss does not fit the output layer (binary vs categorical, non-probability activation)",
+    check=activation_vs_loss,
+    probe=Probe(
+        "search",
+        "short runs with each risky activation choice",
+        "training",
+        runs=("baseline", "activations"),
+        training=True,
+        pin_activations=("non-probability",),
+    ),
+)
+
+
+KNL206 = define_rule(
+    "KNL206",
+    "probability-output-crossentropy",
+    Severity.INFO,
+    "A sigmoid/softmax output feeds a built-in crossentropy with from_logits=False",
+    check=activation_vs_loss,
+    probe=Probe("search", "short run with the configuration as written", "training", runs=("baseline",), training=True),
+)
+
+
 def _softmax_message(act: M.Activation) -> str:
     return (
         f"softmax over a 1-unit output always returns 1.0{_when(act, ['softmax'])}: the prediction is constant and "
@@ -189,7 +212,6 @@ def _softmax_message(act: M.Activation) -> str:
     )
 
 
-@check(KNL203)
 def single_unit_softmax(ctx: Context) -> None:
     facts = ctx.facts
     for site in facts.calls_to("keras.layers.Dense"):
@@ -208,6 +230,26 @@ def single_unit_softmax(ctx: Context) -> None:
             act = out.activation
             if out.kind != "Dense" and out.units == 1 and act is not None and "softmax" in act.names:
                 ctx.report(out.layer, KNL203, _softmax_message(act))
+
+
+KNL203 = define_rule(
+    "KNL203",
+    "single-unit-softmax",
+    Severity.ERROR,
+    "Softmax over a 1-unit output is always 1.0: nothing trains",
+    check=single_unit_softmax,
+    fixer=activation_fixes.single_unit_softmax,
+    fix_applicability=Applicability.UNSAFE,
+    probe=Probe(
+        "search",
+        "Keras's own single-unit softmax warning; short run",
+        "constant_output",
+        runs=("baseline", "activations"),
+        training=True,
+        pin_activations=("softmax",),
+        warning=r"(?i)softmax over axis|always return the value 1",
+    ),
+)
 
 
 def _sets_mixed_float16(ctx: Context) -> bool:
@@ -231,7 +273,6 @@ def _float32_or_unknown(ctx: Context, dtype: cst.BaseExpression | None) -> bool:
     return text not in ("float16", "mixed_float16")
 
 
-@check(KNL205)
 def mixed_precision_output(ctx: Context) -> None:
     if not _sets_mixed_float16(ctx):
         return
@@ -248,3 +289,14 @@ def mixed_precision_output(ctx: Context) -> None:
                 f"inf and the loss to inf/NaN, and probabilities round to exactly 0 or 1; add "
                 f'dtype="float32" to the output layer (or end with layers.Activation("linear", dtype="float32"))',
             )
+
+
+KNL205 = define_rule(
+    "KNL205",
+    "mixed-precision-output",
+    Severity.WARNING,
+    "mixed_float16 policy while the output layer is not dtype='float32'",
+    check=mixed_precision_output,
+    fixer=activation_fixes.mixed_precision_output,
+    fix_applicability=Applicability.SAFE,
+)

@@ -12,26 +12,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from kerasnanlint.context import Context
 from kerasnanlint.diagnostics import Severity
-from kerasnanlint.engine import Context
-from kerasnanlint.registry import check, define_rule
+from kerasnanlint.registry import define_rule
+from kerasnanlint.rule import Probe
 from kerasnanlint.semantics import models as M
 from kerasnanlint.semantics import values
 from kerasnanlint.semantics.module import CallSite, ModuleFacts, Scope, children, target_names
 from kerasnanlint.semantics.names import last_part
-
-KNL501 = define_rule(
-    "KNL501",
-    "unchecked-missing-values",
-    Severity.WARNING,
-    "Data read with pandas reaches fit/search with no NaN handling (dropna/fillna/isna) on the way",
-)
-KNL502 = define_rule(
-    "KNL502",
-    "constant-labels",
-    Severity.WARNING,
-    "Training labels built with np.zeros/np.ones/np.full: every target is the same value",
-)
 
 _TRAINING = ("fit", "search")
 _KERAS_ROOTS = ("keras", "tensorflow", "keras_tuner")
@@ -146,7 +134,6 @@ def _trained_models(facts: ModuleFacts, site: CallSite) -> list[M.ModelInfo] | N
     return M.models_built_by(facts, hypermodel, site.scope) if hypermodel is not None else None
 
 
-@check(KNL502)
 def constant_labels(ctx: Context) -> None:
     facts = ctx.facts
     for site in facts.calls:
@@ -175,6 +162,17 @@ def constant_labels(ctx: Context) -> None:
 
 
 # --- KNL501 unchecked-missing-values ------------------------------------------------------------------------------
+
+
+KNL502 = define_rule(
+    "KNL502",
+    "constant-labels",
+    Severity.WARNING,
+    "Training labels built with np.zeros/np.ones/np.full: every target is the same value",
+    check=constant_labels,
+    probe=Probe("data", "the number of classes in the training labels", "label_classes"),
+)
+
 
 _HANDLERS = frozenset(
     {
@@ -317,7 +315,6 @@ def _no_nan_parsing(call: cst.Call) -> bool:
     return values.boolean(values.arg_value(call, "keep_default_na")) is False and values.arg(call, "na_values") is None
 
 
-@check(KNL501)
 def unchecked_missing_values(ctx: Context) -> None:
     facts = ctx.facts
     reads = [c for c in facts.calls if (c.qualname or "").startswith("pandas.read_")]
@@ -352,3 +349,13 @@ def unchecked_missing_values(ctx: Context) -> None:
             f"under a val_accuracy objective the trial is still scored (measured); drop or fill missing values "
             f"(`df.dropna()`, `df.fillna(...)`) or assert `not df.isna().any().any()` before training",
         )
+
+
+KNL501 = define_rule(
+    "KNL501",
+    "unchecked-missing-values",
+    Severity.WARNING,
+    "Data read with pandas reaches fit/search with no NaN handling (dropna/fillna/isna) on the way",
+    check=unchecked_missing_values,
+    probe=Probe("data", "NaN/Inf counts of the arrays that reach search()/fit()", "nan_counts"),
+)

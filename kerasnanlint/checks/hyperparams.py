@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from kerasnanlint.diagnostics import Severity
-from kerasnanlint.engine import Context
-from kerasnanlint.registry import check, define_rule
+from kerasnanlint.context import Context
+from kerasnanlint.diagnostics import Applicability, Severity
+from kerasnanlint.fixes import hyperparams as hyperparam_fixes
+from kerasnanlint.registry import define_rule
+from kerasnanlint.rule import Probe
 from kerasnanlint.semantics.tuners import (
     ABSENT,
     ADAPTIVE,
@@ -25,37 +27,6 @@ from kerasnanlint.semantics.tuners import (
     tuner_facts,
 )
 from kerasnanlint.semantics.values import arg_value, follow
-
-KNL401 = define_rule(
-    "KNL401",
-    "linear-wide-learning-rate",
-    Severity.WARNING,
-    "A learning rate sampled linearly across a decade or more: nearly every trial draws from the top decade",
-)
-KNL402 = define_rule(
-    "KNL402",
-    "learning-rate-too-high",
-    Severity.WARNING,
-    "A learning rate (range maximum, choice or literal) above what the optimizer tolerates without diverging",
-)
-KNL403 = define_rule(
-    "KNL403",
-    "invalid-hp-range",
-    Severity.ERROR,
-    "A hyperparameter declaration KerasTuner rejects at run time",
-)
-KNL404 = define_rule(
-    "KNL404",
-    "dropout-rate-range",
-    Severity.WARNING,
-    "A Dropout rate (range, choice or literal) that reaches 1.0",
-)
-KNL405 = define_rule(
-    "KNL405",
-    "hp-redeclared",
-    Severity.WARNING,
-    "The same hyperparameter name declared twice with different ranges: KerasTuner keeps the first silently",
-)
 
 
 def _num(value: object) -> float | None:
@@ -94,7 +65,6 @@ def _is_lr(decl: HpDecl) -> bool:
     return any(is_lr_argument(site, key) for site, key in decl.targets) or named_like_lr(decl.name)
 
 
-@check(KNL401)
 def linear_wide_learning_rate(ctx: Context) -> None:
     ratio_limit = ctx.settings.threshold("lr-decade-ratio")
     for decl in tuner_facts(ctx.facts).hp_decls:
@@ -125,6 +95,25 @@ def linear_wide_learning_rate(ctx: Context) -> None:
         )
 
 
+KNL401 = define_rule(
+    "KNL401",
+    "linear-wide-learning-rate",
+    Severity.WARNING,
+    "A learning rate sampled linearly across a decade or more: nearly every trial draws from the top decade",
+    check=linear_wide_learning_rate,
+    fixer=hyperparam_fixes.linear_wide_learning_rate,
+    fix_applicability=Applicability.SAFE,
+    probe=Probe(
+        "search",
+        "short search with the learning rate fixed at the top of its range",
+        "learning_rate",
+        runs=("lr_top",),
+        training=True,
+        pin_top=True,
+    ),
+)
+
+
 def _ceiling(ctx: Context, optimizer: str) -> float | None:
     if optimizer in SGD_FAMILY:
         return ctx.settings.threshold("lr-ceiling-sgd")
@@ -150,7 +139,6 @@ def _too_high_message(value: float, optimizer: str, ceiling: float, what: str) -
     return f"{what} {_fmt(value)} with {optimizer}, {limit}: {effect}; lower it"
 
 
-@check(KNL402)
 def learning_rate_too_high(ctx: Context) -> None:
     facts = tuner_facts(ctx.facts)
     decl_nodes = {id(d.node) for d in facts.hp_decls}
@@ -185,6 +173,23 @@ def learning_rate_too_high(ctx: Context) -> None:
         number = _num(literal(value))
         if number is not None and number > ceiling:
             ctx.report(given, KNL402, _too_high_message(number, opt, ceiling, "learning rate"))
+
+
+KNL402 = define_rule(
+    "KNL402",
+    "learning-rate-too-high",
+    Severity.WARNING,
+    "A learning rate (range maximum, choice or literal) above what the optimizer tolerates without diverging",
+    check=learning_rate_too_high,
+    probe=Probe(
+        "search",
+        "short search/fit with the learning rate at its highest value",
+        "learning_rate",
+        runs=("lr_top", "baseline"),
+        training=True,
+        pin_top=True,
+    ),
+)
 
 
 def _invalid(decl: HpDecl) -> str | None:
@@ -230,12 +235,26 @@ def _invalid(decl: HpDecl) -> str | None:
     return None
 
 
-@check(KNL403)
 def invalid_hp_range(ctx: Context) -> None:
     for decl in tuner_facts(ctx.facts).hp_decls:
         why = _invalid(decl)
         if why is not None:
             ctx.report(decl.node, KNL403, why)
+
+
+KNL403 = define_rule(
+    "KNL403",
+    "invalid-hp-range",
+    Severity.ERROR,
+    "A hyperparameter declaration KerasTuner rejects at run time",
+    check=invalid_hp_range,
+    probe=Probe(
+        "script",
+        "KerasTuner's ValueError at declaration while the script builds the model",
+        "declaration",
+        raises=r"^(ValueError|TypeError)",
+    ),
+)
 
 
 def _dropout_message(value: float, layer: str) -> str:
@@ -249,7 +268,6 @@ def _dropout_message(value: float, layer: str) -> str:
     return f"{layer} rate can reach {_fmt(value)}: a rate of 1.0 {effect}; keep the maximum below 1.0 (e.g. 0.5)"
 
 
-@check(KNL404)
 def dropout_rate_range(ctx: Context) -> None:
     facts = tuner_facts(ctx.facts)
     decl_nodes = {id(d.node) for d in facts.hp_decls}
@@ -273,6 +291,24 @@ def dropout_rate_range(ctx: Context) -> None:
             ctx.report(given, KNL404, _dropout_message(number, layer))
 
 
+KNL404 = define_rule(
+    "KNL404",
+    "dropout-rate-range",
+    Severity.WARNING,
+    "A Dropout rate (range, choice or literal) that reaches 1.0",
+    check=dropout_rate_range,
+    probe=Probe(
+        "search",
+        "short run; Keras's 'Gradients do not exist' warning",
+        "training",
+        runs=("baseline", "lr_top"),
+        training=True,
+        pin_top=True,
+        warning="Gradients do not exist",
+    ),
+)
+
+
 _RANGE_KEYS = ("min_value", "max_value", "step", "sampling", "values", "value", "ordered")
 
 
@@ -294,7 +330,6 @@ def _signature(ctx: Context, decl: HpDecl) -> tuple | None:
     return tuple(parts)
 
 
-@check(KNL405)
 def hp_redeclared(ctx: Context) -> None:
     first: dict[tuple[object, str], tuple[HpDecl, tuple | None]] = {}
     for decl in tuner_facts(ctx.facts).hp_decls:
@@ -315,3 +350,15 @@ def hp_redeclared(ctx: Context) -> None:
             f'hyperparameter "{decl.name}" is declared again with a different range: KerasTuner keeps the first'
             f" declaration, `{first_code}`, and silently returns its value here; give this one its own name",
         )
+
+
+KNL405 = define_rule(
+    "KNL405",
+    "hp-redeclared",
+    Severity.WARNING,
+    "The same hyperparameter name declared twice with different ranges: KerasTuner keeps the first silently",
+    check=hp_redeclared,
+    probe=Probe(
+        "script", "record every hyperparameter declaration; the second range is silently dropped", "redeclared"
+    ),
+)

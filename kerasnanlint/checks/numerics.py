@@ -14,9 +14,11 @@ from typing import ClassVar
 
 import libcst as cst
 
-from kerasnanlint.diagnostics import Severity
-from kerasnanlint.engine import Context
-from kerasnanlint.registry import check, define_rule
+from kerasnanlint.context import Context
+from kerasnanlint.diagnostics import Applicability, Severity
+from kerasnanlint.fixes import numerics as numerics_fixes
+from kerasnanlint.registry import define_rule
+from kerasnanlint.rule import Probe
 from kerasnanlint.semantics.losses import LAYER, METRIC, LossFunction, functions_of, loss_functions
 from kerasnanlint.semantics.module import Scope, descendants, walk
 from kerasnanlint.semantics.names import ImportTable, canonical
@@ -41,49 +43,6 @@ from kerasnanlint.semantics.values import arg_value, number
 # The fixers (fixes/numerics.py) share these helpers under their historical names.
 _op, _first, _nth = op_name, first_arg, nth_arg
 
-KNL101 = define_rule(
-    "KNL101",
-    "unguarded-division",
-    Severity.WARNING,
-    "A loss or metric divides by a value that can be 0 (a count, a sum, a difference, a raw prediction)",
-)
-KNL102 = define_rule(
-    "KNL102",
-    "unguarded-log",
-    Severity.WARNING,
-    "A loss or metric takes the log of a value that can be 0 (or log1p of a value that can reach -1)",
-)
-KNL103 = define_rule(
-    "KNL103",
-    "sqrt-at-zero",
-    Severity.WARNING,
-    "sqrt, rsqrt, ** 0.5 or a norm of a value that can be exactly 0: finite forward, infinite/NaN gradient",
-)
-KNL104 = define_rule(
-    "KNL104",
-    "unbounded-exp",
-    Severity.INFO,
-    "exp/expm1 of an unbounded tensor overflows to inf above ~88.7 in float32 (~11 in float16)",
-)
-KNL105 = define_rule(
-    "KNL105",
-    "where-does-not-guard-gradient",
-    Severity.WARNING,
-    "tf.where/keras.ops.where hides a log or division at 0 in the forward pass but its gradient is still NaN",
-)
-KNL106 = define_rule(
-    "KNL106",
-    "handwritten-crossentropy",
-    Severity.WARNING,
-    "A hand-written crossentropy takes the log of raw predictions: -inf at 0 or 1; use the built-in loss",
-)
-KNL107 = define_rule(
-    "KNL107",
-    "nan-equality",
-    Severity.WARNING,
-    "Comparing with NaN using == or != is always False (or always True)",
-)
-
 # ---------------------------------------------------------------------------------------------- KNL107
 
 _NAN_NAMES = {"numpy.nan", "numpy.NaN", "numpy.NAN", "math.nan", "tensorflow.experimental.numpy.nan"}
@@ -98,7 +57,6 @@ def _is_nan(ctx: Context, expr: cst.BaseExpression) -> bool:
     return False
 
 
-@check(KNL107)
 def nan_equality(ctx: Context) -> None:
     for node, _scope in ctx.facts.comparisons:
         left = node.left
@@ -118,6 +76,17 @@ def nan_equality(ctx: Context) -> None:
 
 
 # -------------------------------------------------------------------------------------- suggestions
+
+
+KNL107 = define_rule(
+    "KNL107",
+    "nan-equality",
+    Severity.WARNING,
+    "Comparing with NaN using == or != is always False (or always True)",
+    check=nan_equality,
+    fixer=numerics_fixes.nan_equality,
+    fix_applicability=Applicability.SAFE,
+)
 
 
 class _Api:
@@ -617,7 +586,6 @@ class _Walker(cst.CSTVisitor):
                 self.an.product(node, args[0], args[1], scope, self.stmt)
 
 
-@check(KNL101, KNL102, KNL103, KNL104, KNL105, KNL106)
 def numerical_risks(ctx: Context) -> None:
     targets = loss_functions(ctx.facts)
     if not targets:
@@ -634,3 +602,101 @@ def numerical_risks(ctx: Context) -> None:
             walker.stmt = target.node.body
         walk(target.node.body, walker)  # the facts' fast walk: visit_/leave_ methods as CSTVisitor calls them
         an.finish()
+
+
+KNL101 = define_rule(
+    "KNL101",
+    "unguarded-division",
+    Severity.WARNING,
+    "A loss or metric divides by a value that can be 0 (a count, a sum, a difference, a raw prediction)",
+    check=numerical_risks,
+    fixer=numerics_fixes.unguarded_division,
+    fix_applicability=Applicability.UNSAFE,
+    probe=Probe(
+        "direct",
+        "call the function on adversarial inputs (forward + gradient); watch its value in a short run",
+        "function",
+        runs=("baseline",),
+        training=True,
+    ),
+)
+
+
+KNL102 = define_rule(
+    "KNL102",
+    "unguarded-log",
+    Severity.WARNING,
+    "A loss or metric takes the log of a value that can be 0 (or log1p of a value that can reach -1)",
+    check=numerical_risks,
+    fixer=numerics_fixes.unguarded_log,
+    fix_applicability=Applicability.UNSAFE,
+    probe=Probe(
+        "direct",
+        "call the function on adversarial inputs; short runs with each risky activation choice",
+        "function",
+        runs=("baseline", "activations"),
+        training=True,
+        pin_activations=("non-probability",),
+    ),
+)
+
+
+KNL103 = define_rule(
+    "KNL103",
+    "sqrt-at-zero",
+    Severity.WARNING,
+    "sqrt, rsqrt, ** 0.5 or a norm of a value that can be exactly 0: finite forward, infinite/NaN gradient",
+    check=numerical_risks,
+    probe=Probe(
+        "direct",
+        "call the function at zero error and check the gradient; short run",
+        "function",
+        runs=("baseline",),
+        training=True,
+    ),
+)
+
+
+KNL104 = define_rule(
+    "KNL104",
+    "unbounded-exp",
+    Severity.INFO,
+    "exp/expm1 of an unbounded tensor overflows to inf above ~88.7 in float32 (~11 in float16)",
+    check=numerical_risks,
+    probe=Probe(
+        "direct", "call the function/layer on large inputs; short run", "function", runs=("baseline",), training=True
+    ),
+)
+
+
+KNL105 = define_rule(
+    "KNL105",
+    "where-does-not-guard-gradient",
+    Severity.WARNING,
+    "tf.where/keras.ops.where hides a log or division at 0 in the forward pass but its gradient is still NaN",
+    check=numerical_risks,
+    probe=Probe(
+        "direct",
+        "call the function and check the gradient behind the where; short run",
+        "function",
+        runs=("baseline",),
+        training=True,
+    ),
+)
+
+
+KNL106 = define_rule(
+    "KNL106",
+    "handwritten-crossentropy",
+    Severity.WARNING,
+    "A hand-written crossentropy takes the log of raw predictions: -inf at 0 or 1; use the built-in loss",
+    check=numerical_risks,
+    probe=Probe(
+        "direct",
+        "call the function on predictions of 0, 1 and below 0; short runs with each risky activation",
+        "function",
+        runs=("baseline", "activations"),
+        training=True,
+        pin_activations=("non-probability",),
+    ),
+)

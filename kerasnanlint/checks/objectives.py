@@ -10,9 +10,11 @@ import difflib
 
 import libcst as cst
 
-from kerasnanlint.diagnostics import Severity
-from kerasnanlint.engine import Context
-from kerasnanlint.registry import check, define_rule
+from kerasnanlint.context import Context
+from kerasnanlint.diagnostics import Applicability, Severity
+from kerasnanlint.fixes import objectives as objective_fixes
+from kerasnanlint.registry import define_rule
+from kerasnanlint.rule import Probe
 from kerasnanlint.semantics.metrics import (
     HIGHER_IS_BETTER,
     LoggedNames,
@@ -25,37 +27,6 @@ from kerasnanlint.semantics.metrics import (
 from kerasnanlint.semantics.module import ModuleFacts, descendants
 from kerasnanlint.semantics.tuners import ObjectiveRef, SearchCall, TunerInfo, tuner_facts
 from kerasnanlint.semantics.values import follow, number
-
-KNL301 = define_rule(
-    "KNL301",
-    "objective-not-logged",
-    Severity.ERROR,
-    "The tuner's objective names a metric the hypermodel's compile() never logs",
-)
-KNL302 = define_rule(
-    "KNL302",
-    "objective-without-validation",
-    Severity.ERROR,
-    "A val_* objective while search() has no validation data (or validates only every few epochs)",
-)
-KNL303 = define_rule(
-    "KNL303",
-    "objective-direction",
-    Severity.ERROR,
-    "KerasTuner cannot infer the objective's direction, infers the wrong one, or is given an invalid one",
-)
-KNL304 = define_rule(
-    "KNL304",
-    "stale-tuner-project",
-    Severity.INFO,
-    "Tuner created without overwrite=True: a rerun reloads old trials and the saved search space",
-)
-KNL305 = define_rule(
-    "KNL305",
-    "nan-hidden-by-objective",
-    Severity.INFO,
-    "An accuracy-like objective without a TerminateOnNaN callback scores NaN-loss trials as normal ones",
-)
 
 
 def _logged(facts: ModuleFacts, tuner: TunerInfo) -> LoggedNames | None:
@@ -119,7 +90,6 @@ def _fits_default_loop(tuner: TunerInfo) -> bool:
     return hm is not None and not hm.custom_fit and not tuner.custom_run_trial and tuner.kind != "SklearnTuner"
 
 
-@check(KNL301)
 def objective_not_logged(ctx: Context) -> None:
     facts = tuner_facts(ctx.facts)
     for tuner in facts.tuners:
@@ -154,6 +124,24 @@ def objective_not_logged(ctx: Context) -> None:
             )
 
 
+KNL301 = define_rule(
+    "KNL301",
+    "objective-not-logged",
+    Severity.ERROR,
+    "The tuner's objective names a metric the hypermodel's compile() never logs",
+    check=objective_not_logged,
+    fixer=objective_fixes.objective_not_logged,
+    fix_applicability=Applicability.UNSAFE,
+    probe=Probe(
+        "search",
+        "short search with the real objective: KerasTuner's KeyError fails the trial",
+        "objective_logged",
+        runs=("baseline",),
+        objective=True,
+    ),
+)
+
+
 def _has_validation(search: SearchCall) -> bool | None:
     """Does search() pass validation data to fit()? None when we cannot tell."""
     if search.unknown_args:
@@ -172,7 +160,6 @@ def _has_validation(search: SearchCall) -> bool | None:
     return False
 
 
-@check(KNL302)
 def objective_without_validation(ctx: Context) -> None:
     facts = tuner_facts(ctx.facts)
     for tuner in facts.tuners:
@@ -200,6 +187,23 @@ def objective_without_validation(ctx: Context) -> None:
                         f' history of "{val[0]}" is shorter than the epochs and KerasTuner fails the trial with'
                         f" KeyError; drop validation_freq",
                     )
+
+
+KNL302 = define_rule(
+    "KNL302",
+    "objective-without-validation",
+    Severity.ERROR,
+    "A val_* objective while search() has no validation data (or validates only every few epochs)",
+    check=objective_without_validation,
+    probe=Probe(
+        "search",
+        "short search with the real objective and fit arguments: KeyError on the val_ metric",
+        "objective_logged",
+        runs=("baseline",),
+        objective=True,
+        needs_real_data=True,
+    ),
+)
 
 
 def _objective_code(spelling: str, name: str, direction: str) -> str:
@@ -275,7 +279,6 @@ def _direction_word(text: str) -> str | None:
     return None
 
 
-@check(KNL303)
 def objective_direction(ctx: Context) -> None:
     facts = tuner_facts(ctx.facts)
     for tuner in facts.tuners:
@@ -285,6 +288,25 @@ def objective_direction(ctx: Context) -> None:
     for objectives in facts.oracle_objectives:
         for obj in objectives:
             _check_direction(ctx, obj, facts.objective_spelling, {})
+
+
+KNL303 = define_rule(
+    "KNL303",
+    "objective-direction",
+    Severity.ERROR,
+    "KerasTuner cannot infer the objective's direction, infers the wrong one, or is given an invalid one",
+    check=objective_direction,
+    fixer=objective_fixes.objective_direction,
+    fix_applicability=Applicability.SAFE,
+    probe=Probe(
+        "script",
+        "KerasTuner's ValueError at tuner construction, or the direction it inferred",
+        "objective_direction",
+        runs=("baseline",),
+        objective=True,
+        raises=r"direction|[Oo]bjective",
+    ),
+)
 
 
 _UNIQUE_ROOTS = ("tempfile.", "time.", "datetime.", "uuid.", "os.getpid", "random.", "secrets.")
@@ -305,7 +327,6 @@ def _fresh_every_run(ctx: Context, expr: cst.BaseExpression | None, tuner: Tuner
     return False
 
 
-@check(KNL304)
 def stale_tuner_project(ctx: Context) -> None:
     for tuner in tuner_facts(ctx.facts).tuners:
         if tuner.unknown_args:
@@ -326,6 +347,18 @@ def stale_tuner_project(ctx: Context) -> None:
             " search space over edited hp ranges, and ranks old scores under a changed objective; pass"
             " overwrite=True while developing",
         )
+
+
+KNL304 = define_rule(
+    "KNL304",
+    "stale-tuner-project",
+    Severity.INFO,
+    "Tuner created without overwrite=True: a rerun reloads old trials and the saved search space",
+    check=stale_tuner_project,
+    fixer=objective_fixes.stale_tuner_project,
+    fix_applicability=Applicability.UNSAFE,
+    probe=Probe("inspect", "look (read-only) for the saved tuner project a rerun would reload", "stale_project"),
+)
 
 
 def _terminates_on_nan(ctx: Context, search: SearchCall) -> bool | None:
@@ -377,7 +410,6 @@ def _maximized(tuner: TunerInfo) -> str | None:
     return tuner.objectives[0].name
 
 
-@check(KNL305)
 def nan_hidden_by_objective(ctx: Context) -> None:
     for tuner in tuner_facts(ctx.facts).tuners:
         name = _maximized(tuner)
@@ -392,3 +424,22 @@ def nan_hidden_by_objective(ctx: Context) -> None:
                     " normal one; pass callbacks=[keras.callbacks.TerminateOnNaN()] to search() (or tune on"
                     " val_loss)",
                 )
+
+
+KNL305 = define_rule(
+    "KNL305",
+    "nan-hidden-by-objective",
+    Severity.INFO,
+    "An accuracy-like objective without a TerminateOnNaN callback scores NaN-loss trials as normal ones",
+    check=nan_hidden_by_objective,
+    fixer=objective_fixes.nan_hidden_by_objective,
+    fix_applicability=Applicability.SAFE,
+    probe=Probe(
+        "search",
+        "short search: a trial whose loss went NaN yet completed with a finite score",
+        "nan_hidden",
+        runs=("baseline",),
+        training=True,
+        objective=True,
+    ),
+)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kerasnanlint.diagnostics import Severity
 from kerasnanlint.registry import define_rule
+from kerasnanlint.rule import Probe
 
 KNL503 = define_rule(
     "KNL503",
@@ -15,7 +16,9 @@ KNL503 = define_rule(
     Severity.ERROR,
     "The arrays passed to search()/fit() hold NaN or Inf values",
     runtime_only=True,
+    probe=Probe("data", "NaN/Inf counts of the arrays that reach search()/fit()", "nonfinite_data"),
 )
+
 
 KNL504 = define_rule(
     "KNL504",
@@ -23,4 +26,5 @@ KNL504 = define_rule(
     Severity.WARNING,
     "Inputs far outside a trainable scale reach a model with no Rescaling/Normalization layer at its input",
     runtime_only=True,
+    probe=Probe("data", "the largest |value| of the inputs, and the model's first layer", "input_scale"),
 )

@@ -6,15 +6,13 @@ from typing import Any
 
 import libcst as cst
 
-from kerasnanlint.checks.activations import LOSS_CLASSES
-from kerasnanlint.engine import Context, NodeEdit, PendingFix
+from kerasnanlint.context import Context, NodeEdit, PendingFix
 from kerasnanlint.fixes.common import (
     SAFE,
     UNSAFE,
     ensure_name,
     parent,
     pending,
-    register,
     set_keyword,
     string_literal,
 )
@@ -52,7 +50,7 @@ def _set_from_logits(ctx: Context, loss: M.Loss, value: bool) -> list[NodeEdit] 
         if any(a.star for a in loss.node.args):
             return None
         return set_keyword(ctx, loss.node, "from_logits", str(value))
-    cls = LOSS_CLASSES.get(loss.name or "")
+    cls = M.LOSS_CLASSES.get(loss.name or "")
     if cls is None:
         return None
     spelled = ensure_name(ctx, f"keras.losses.{cls}", loss.node)
@@ -62,7 +60,6 @@ def _set_from_logits(ctx: Context, loss: M.Loss, value: bool) -> list[NodeEdit] 
     return [NodeEdit(loss.node, f"{name}(from_logits={value})"), *imports]
 
 
-@register("KNL201")
 def probabilities_into_from_logits(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     found = _loss_at(ctx, node, set(M.PROBABILITY))
     if found is None or found[0].from_logits is not True:
@@ -75,7 +72,6 @@ def probabilities_into_from_logits(ctx: Context, node: cst.CSTNode, data: dict[s
     return pending("Set from_logits=False", UNSAFE, edits) if edits else None
 
 
-@register("KNL202")
 def logits_into_probability_loss(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     found = _loss_at(ctx, node, {M.LINEAR})
     if found is None or found[0].from_logits is not False:
@@ -86,7 +82,6 @@ def logits_into_probability_loss(ctx: Context, node: cst.CSTNode, data: dict[str
     return pending("Set from_logits=True", UNSAFE, edits) if edits else None
 
 
-@register("KNL203")
 def single_unit_softmax(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     # Unsafe: the model changes (from a constant 1.0 to a trainable probability); the loss must be binary.
     title = "Use sigmoid for a single unit"
@@ -104,7 +99,6 @@ def single_unit_softmax(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -
     return None  # an hp.Choice, an activation function: the author's call
 
 
-@register("KNL205")
 def mixed_precision_output(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     if not isinstance(node, cst.Call) or any(a.star for a in node.args):
         return None

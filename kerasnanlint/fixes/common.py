@@ -7,44 +7,17 @@ A node's position excludes its own parentheses while ``code_for_node`` includes 
 
 from __future__ import annotations
 
-import functools
-import os
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import libcst as cst
 
+from kerasnanlint.context import Context, NodeEdit, PendingFix
 from kerasnanlint.diagnostics import Applicability
-from kerasnanlint.engine import Context, NodeEdit, PendingFix
-from kerasnanlint.registry import fixer
 from kerasnanlint.semantics.module import descendants
 from kerasnanlint.semantics.names import canonical
 from kerasnanlint.semantics.values import arg
 
 SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
-Fixer = Callable[[Context, cst.CSTNode, dict[str, Any]], PendingFix | None]
-
-
-def register(code: str) -> Callable[[Fixer], Fixer]:
-    """``@fixer(code)`` that turns a fixer's crash into "no fix": a fix is a convenience, the finding is not.
-
-    Set KERASNANLINT_DEBUG=1 (the tests do) to let the exception through.
-    """
-
-    def wrap(func: Fixer) -> Fixer:
-        @functools.wraps(func)
-        def guarded(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
-            try:
-                return func(ctx, node, data)
-            except Exception:
-                if os.environ.get("KERASNANLINT_DEBUG"):
-                    raise
-                return None
-
-        fixer(code)(guarded)
-        return func
-
-    return wrap
 
 
 def pending(title: str, applicability: Applicability, *edits: NodeEdit | Sequence[NodeEdit]) -> PendingFix:

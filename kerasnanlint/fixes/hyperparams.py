@@ -6,8 +6,8 @@ from typing import Any
 
 import libcst as cst
 
-from kerasnanlint.engine import Context, NodeEdit, PendingFix
-from kerasnanlint.fixes.common import SAFE, pending, register, set_keyword, string_literal
+from kerasnanlint.context import Context, NodeEdit, PendingFix
+from kerasnanlint.fixes.common import SAFE, pending, set_keyword, string_literal
 from kerasnanlint.semantics.tuners import ABSENT, HpDecl, tuner_facts
 
 
@@ -15,7 +15,6 @@ def _decl(ctx: Context, node: cst.CSTNode) -> HpDecl | None:
     return next((d for d in tuner_facts(ctx.facts).hp_decls if d.node is node), None)
 
 
-@register("KNL401")
 def linear_wide_learning_rate(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     decl = _decl(ctx, node)
     if decl is None or decl.kind != "Float" or any(a.star for a in decl.node.args):

@@ -6,8 +6,8 @@ from typing import Any
 
 import libcst as cst
 
-from kerasnanlint.engine import Context, NodeEdit, PendingFix
-from kerasnanlint.fixes.common import SAFE, UNSAFE, arg_code, ensure_name, parent, pending, register, replace_expr
+from kerasnanlint.context import Context, NodeEdit, PendingFix
+from kerasnanlint.fixes.common import SAFE, UNSAFE, arg_code, ensure_name, parent, pending, replace_expr
 from kerasnanlint.semantics.module import descendants
 
 # The NaN spelled through NumPy or tf.experimental.numpy has an isnan beside it in the same module.
@@ -58,7 +58,6 @@ def _in_graph_code(ctx: Context, node: cst.CSTNode) -> bool:
     return False
 
 
-@register("KNL107")
 def nan_equality(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     if not isinstance(node, cst.Comparison):
         return None
@@ -132,7 +131,6 @@ def _divide_operands(ctx: Context, node: cst.CSTNode) -> tuple[cst.BaseExpressio
     return None
 
 
-@register("KNL101")
 def unguarded_division(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     operands = _divide_operands(ctx, node)
     if operands is None:
@@ -156,7 +154,6 @@ def unguarded_division(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) ->
     return pending(f"Use `{no_nan}`", UNSAFE, NodeEdit(node, call), imports)
 
 
-@register("KNL102")
 def unguarded_log(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     from kerasnanlint.checks.numerics import _first, _op
 

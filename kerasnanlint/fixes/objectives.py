@@ -10,7 +10,7 @@ from typing import Any
 
 import libcst as cst
 
-from kerasnanlint.engine import Context, NodeEdit, PendingFix
+from kerasnanlint.context import Context, NodeEdit, PendingFix
 from kerasnanlint.fixes.common import (
     SAFE,
     UNSAFE,
@@ -19,7 +19,6 @@ from kerasnanlint.fixes.common import (
     inner_code,
     parent,
     pending,
-    register,
     set_keyword,
     string_literal,
 )
@@ -72,7 +71,6 @@ def _quoted(node: cst.BaseExpression, text: str) -> str | None:
 # ---------------------------------------------------------------------------------------------- KNL303
 
 
-@register("KNL303")
 def objective_direction(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     found = _objective_at(ctx, node)
     if found is None:
@@ -134,7 +132,6 @@ def _fix_direction_argument(
 # ---------------------------------------------------------------------------------------------- KNL301
 
 
-@register("KNL301")
 def objective_not_logged(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     found = _objective_at(ctx, node)
     if found is None or found[0] is None:
@@ -156,7 +153,6 @@ def objective_not_logged(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) 
 # ---------------------------------------------------------------------------------------------- KNL304
 
 
-@register("KNL304")
 def stale_tuner_project(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     if not isinstance(node, cst.Call) or any(a.star for a in node.args):
         return None
@@ -167,7 +163,6 @@ def stale_tuner_project(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -
 # ---------------------------------------------------------------------------------------------- KNL305
 
 
-@register("KNL305")
 def nan_hidden_by_objective(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     if not isinstance(node, cst.Call) or any(a.star for a in node.args):
         return None

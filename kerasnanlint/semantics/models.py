@@ -79,6 +79,14 @@ _LOSS_ALIASES = {
 # Loss classes whose first positional parameter is from_logits.
 _FROM_LOGITS_FIRST = frozenset({"BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy"})
 
+LOSS_CLASSES = {  # loss function name -> its keras.losses class (KNL202's message and fix)
+    "binary_crossentropy": "BinaryCrossentropy",
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+    "binary_focal_crossentropy": "BinaryFocalCrossentropy",
+    "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
+}
+
 
 # --- facts -------------------------------------------------------------------------------------------------------
 
