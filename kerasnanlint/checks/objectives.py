@@ -17,31 +17,17 @@ from kerasnanlint.registry import define_rule
 from kerasnanlint.rule import Probe
 from kerasnanlint.semantics.metrics import (
     HIGHER_IS_BETTER,
-    LoggedNames,
-    compile_logged_names,
+    direction_word,
+    hypermodel_logged_names,
     inferred_direction,
     known_direction,
+    logged_origins,
     strip_objective,
     true_direction,
 )
-from kerasnanlint.semantics.module import ModuleFacts, descendants
+from kerasnanlint.semantics.module import descendants
 from kerasnanlint.semantics.tuners import ObjectiveRef, SearchCall, TunerInfo, tuner_facts
 from kerasnanlint.semantics.values import follow, number
-
-
-def _logged(facts: ModuleFacts, tuner: TunerInfo) -> LoggedNames | None:
-    """Union of the names every compile() in the hypermodel logs; None when the logs are not ours to know."""
-    hm = tuner.hypermodel
-    if hm is None or hm.custom_fit or tuner.custom_run_trial or tuner.overrides_compile or tuner.kind == "SklearnTuner":
-        return None
-    # ``model.compile``: the receiver is a local, never an imported module (``re.compile``)
-    compiles = [s for s in facts.calls if s.method == "compile" and s.qualname is None and s.scope in hm.scopes]
-    if not compiles:
-        return None
-    result = LoggedNames()
-    for site in compiles:
-        result.merge(compile_logged_names(facts, site.node, site.scope, hm.scopes))
-    return result
 
 
 def _acronym(name: str) -> str:
@@ -95,7 +81,7 @@ def objective_not_logged(ctx: Context) -> None:
     for tuner in facts.tuners:
         if not tuner.objectives:
             continue
-        logged = _logged(ctx.facts, tuner)
+        logged = hypermodel_logged_names(ctx.facts, tuner)
         if logged is None or not logged.complete:
             continue
         for obj in tuner.objectives:
@@ -210,11 +196,6 @@ def _objective_code(spelling: str, name: str, direction: str) -> str:
     return f'{spelling}("{name}", direction="{direction}")'
 
 
-def _origins(ctx: Context, tuner: TunerInfo | None) -> dict[str, str]:
-    logged = _logged(ctx.facts, tuner) if tuner is not None else None
-    return logged.names if logged is not None else {}
-
-
 def _check_direction(ctx: Context, obj: ObjectiveRef, spelling: str, origins: dict[str, str]) -> None:
     name = obj.name
     if name is None:
@@ -251,7 +232,7 @@ def _check_direction(ctx: Context, obj: ObjectiveRef, spelling: str, origins: di
     if direction is None:
         return
     if direction not in ("min", "max"):
-        guess = _direction_word(direction) or right
+        guess = direction_word(direction) or right
         ctx.report(
             obj.node,
             KNL303,
@@ -270,19 +251,10 @@ def _check_direction(ctx: Context, obj: ObjectiveRef, spelling: str, origins: di
         )
 
 
-def _direction_word(text: str) -> str | None:
-    t = text.strip().lower()
-    if t.startswith(("max", "high", "up", "asc", "larg", "great")):
-        return "max"
-    if t.startswith(("min", "low", "down", "desc", "small", "less")):
-        return "min"
-    return None
-
-
 def objective_direction(ctx: Context) -> None:
     facts = tuner_facts(ctx.facts)
     for tuner in facts.tuners:
-        origins = _origins(ctx, tuner)
+        origins = logged_origins(ctx.facts, tuner)
         for obj in tuner.objectives or []:
             _check_direction(ctx, obj, facts.objective_spelling, origins)
     for objectives in facts.oracle_objectives:

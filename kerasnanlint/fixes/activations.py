@@ -1,4 +1,4 @@
-"""Fixes for the output-activation vs loss rules (KNL2xx): make ``from_logits`` say what the output is."""
+"""Fixes for the output-activation vs loss rules: make ``from_logits`` say what the output is."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fixes for the hyperparameter-range rules (KNL4xx)."""
+"""Fixes for the hyperparameter-range rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fixes for the objective and tuner-configuration rules (KNL3xx).
+"""Fixes for the objective and tuner-configuration rules (objectives, tuner configuration).
 
 They find the reported node again in the KerasTuner facts (cached per file) and reuse the objective semantics
 (semantics/metrics.py) so that a fix says exactly what the finding's message says.
@@ -22,7 +22,7 @@ from kerasnanlint.fixes.common import (
     set_keyword,
     string_literal,
 )
-from kerasnanlint.semantics.metrics import known_direction, true_direction
+from kerasnanlint.semantics.metrics import direction_word, known_direction, logged_origins, true_direction
 from kerasnanlint.semantics.tuners import ObjectiveRef, TunerInfo, tuner_facts
 from kerasnanlint.semantics.values import arg, follow, string
 
@@ -38,14 +38,6 @@ def _objective_at(ctx: Context, node: cst.CSTNode) -> tuple[TunerInfo | None, Ob
             if obj.node is node or obj.name_node is node:
                 return None, obj
     return None
-
-
-def _origins(ctx: Context, tuner: TunerInfo | None) -> dict[str, str]:
-    """Where each logged name comes from (a loss used as a metric is minimized), as the checks see it."""
-    from kerasnanlint.checks import objectives as checks
-
-    logged = checks._logged(ctx.facts, tuner) if tuner is not None else None
-    return logged.names if logged is not None else {}
 
 
 def _written_in_call(ctx: Context, node: cst.CSTNode) -> bool:
@@ -68,7 +60,7 @@ def _quoted(node: cst.BaseExpression, text: str) -> str | None:
     return f'"{text}"'
 
 
-# ---------------------------------------------------------------------------------------------- KNL303
+# --------------------------------------------------------------------------------- objective-direction
 
 
 def objective_direction(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
@@ -79,7 +71,7 @@ def objective_direction(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -
     name = obj.name
     if name is None:
         return None
-    origin = _origins(ctx, tuner).get(name[4:] if name.startswith("val_") else name)
+    origin = logged_origins(ctx.facts, tuner).get(name[4:] if name.startswith("val_") else name)
     if obj.explicit:
         return _fix_direction_argument(ctx, obj, name, origin, data)
     direction = true_direction(name, origin)
@@ -106,8 +98,6 @@ def objective_direction(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -
 def _fix_direction_argument(
     ctx: Context, obj: ObjectiveRef, name: str, origin: str | None, data: dict[str, Any]
 ) -> PendingFix | None:
-    from kerasnanlint.checks.objectives import _direction_word
-
     given = obj.direction
     node = obj.direction_node
     if given is None or node is None or not isinstance(obj.node, cst.Call):
@@ -118,7 +108,7 @@ def _fix_direction_argument(
             return None
         direction = sure
     else:
-        direction = _direction_word(given) or true_direction(name, origin)
+        direction = direction_word(given) or true_direction(name, origin)
     literal = _quoted(node, direction)
     if literal is None:
         return None
@@ -129,7 +119,7 @@ def _fix_direction_argument(
     return pending(f'Use direction="{direction}"', applicability, NodeEdit(node, literal))
 
 
-# ---------------------------------------------------------------------------------------------- KNL301
+# -------------------------------------------------------------------------------- objective-not-logged
 
 
 def objective_not_logged(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
@@ -150,7 +140,7 @@ def objective_not_logged(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) 
     return pending(f'Use the logged name "{target}"', UNSAFE, NodeEdit(obj.name_node, literal))
 
 
-# ---------------------------------------------------------------------------------------------- KNL304
+# --------------------------------------------------------------------------------- stale-tuner-project
 
 
 def stale_tuner_project(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
@@ -160,7 +150,7 @@ def stale_tuner_project(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -
     return pending("Pass overwrite=True", UNSAFE, set_keyword(ctx, node, "overwrite", "True"))
 
 
-# ---------------------------------------------------------------------------------------------- KNL305
+# ----------------------------------------------------------------------------- nan-hidden-by-objective
 
 
 def nan_hidden_by_objective(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:

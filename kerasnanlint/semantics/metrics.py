@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from kerasnanlint.semantics.module import ClassInfo, ModuleFacts, Scope
 from kerasnanlint.semantics.names import last_part
 from kerasnanlint.semantics.values import arg_value, follow, has_star_args, string
+
+if TYPE_CHECKING:
+    from kerasnanlint.semantics.tuners import TunerInfo
 
 # ---------------------------------------------------------------------------------------------------------
 # KerasTuner's direction inference (metrics_tracking.infer_metric_direction), precomputed.
@@ -624,3 +628,34 @@ def _add(
             counters[name] += 1
             name = f"{name}_{index}"
     result.names[name] = origin
+
+
+def direction_word(text: str) -> str | None:
+    """ "max"/"min" for the words people write in ``direction=`` ("maximize", "higher", "down"...), else None."""
+    t = text.strip().lower()
+    if t.startswith(("max", "high", "up", "asc", "larg", "great")):
+        return "max"
+    if t.startswith(("min", "low", "down", "desc", "small", "less")):
+        return "min"
+    return None
+
+
+def hypermodel_logged_names(facts: ModuleFacts, tuner: TunerInfo) -> LoggedNames | None:
+    """Union of the names every compile() in the hypermodel logs; None when the logs are not ours to know."""
+    hm = tuner.hypermodel
+    if hm is None or hm.custom_fit or tuner.custom_run_trial or tuner.overrides_compile or tuner.kind == "SklearnTuner":
+        return None
+    # ``model.compile``: the receiver is a local, never an imported module (``re.compile``)
+    compiles = [s for s in facts.calls if s.method == "compile" and s.qualname is None and s.scope in hm.scopes]
+    if not compiles:
+        return None
+    result = LoggedNames()
+    for site in compiles:
+        result.merge(compile_logged_names(facts, site.node, site.scope, hm.scopes))
+    return result
+
+
+def logged_origins(facts: ModuleFacts, tuner: TunerInfo | None) -> dict[str, str]:
+    """Where each name the hypermodel logs comes from (a loss used as a metric is minimized); {} when unknown."""
+    logged = hypermodel_logged_names(facts, tuner) if tuner is not None else None
+    return logged.names if logged is not None else {}
