@@ -56,6 +56,8 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
 
 @dataclass(frozen=True)
 class Settings:
+    """The resolved configuration of a run: ``[tool.kerasnanlint]`` with the command-line flags applied."""
+
     select: tuple[str, ...] = ("KNL",)
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -79,6 +81,7 @@ class Settings:
         return best_sel >= 0 and best_sel > best_ign
 
     def ignored_for_path(self, code: str, path: str) -> bool:
+        """True where ``per-file-ignores`` silences ``code`` for ``path``."""
         rel = self.relative(path)
         for pattern, codes in self.per_file_ignores:
             if _glob_match(rel, pattern) and any(code.startswith(c) for c in codes):
@@ -94,12 +97,14 @@ class Settings:
         return level
 
     def threshold(self, key: str) -> float:
+        """A ``[tool.kerasnanlint.thresholds]`` value (its default when not configured)."""
         for k, v in self.thresholds:
             if k == key:
                 return v
         raise KeyError(key)
 
     def relative(self, path: str | Path) -> str:
+        """``path`` relative to the project root in POSIX form (as given when it lies outside the root)."""
         p = Path(path)
         try:
             return p.resolve().relative_to(self.root.resolve()).as_posix()
@@ -107,6 +112,7 @@ class Settings:
             return p.as_posix()
 
     def is_excluded(self, path: str | Path) -> bool:
+        """True where ``exclude``/``extend-exclude`` match ``path`` or one of its folders."""
         return self.is_excluded_relative(self.relative(path))
 
     def is_excluded_relative(self, rel: str) -> bool:
@@ -130,6 +136,7 @@ class Settings:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
     def with_(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` (command-line overrides)."""
         return replace(self, **changes)
 
 
@@ -191,6 +198,7 @@ def _severity(key: str, value: Any) -> Severity:
 
 
 def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | None = None) -> Settings:
+    """Validate a ``[tool.kerasnanlint]`` table into Settings; ConfigError names the first bad key or value."""
     s = Settings(root=root, config_file=config_file)
     thresholds = dict(s.thresholds)
     changes: dict[str, Any] = {}

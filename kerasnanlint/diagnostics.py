@@ -12,12 +12,15 @@ from typing import Any
 
 
 class Severity(enum.IntEnum):
+    """How bad a finding is; ordered, so ``--fail-on`` compares severities."""
+
     INFO = 1
     WARNING = 2
     ERROR = 3
 
     @classmethod
     def parse(cls, text: str) -> Severity:
+        """``"warning"`` -> Severity.WARNING (any case); ValueError names the accepted words."""
         try:
             return cls[text.strip().upper()]
         except KeyError:
@@ -28,6 +31,8 @@ class Severity(enum.IntEnum):
 
 
 class Applicability(str, enum.Enum):
+    """Whether a fix keeps the program's meaning (safe, applied by --fix) or may change it (--unsafe-fixes)."""
+
     SAFE = "safe"
     UNSAFE = "unsafe"
 
@@ -46,6 +51,7 @@ class Edit:
     content: str
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form (the ``--format json`` output and the cache)."""
         return {
             "location": {"row": self.line, "column": self.col},
             "end_location": {"row": self.end_line, "column": self.end_col},
@@ -55,11 +61,14 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """A positioned fix: its title, its applicability and its non-overlapping edits."""
+
     title: str
     applicability: Applicability
     edits: tuple[Edit, ...]
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form (the ``--format json`` output and the cache)."""
         return {
             "message": self.title,
             "applicability": str(self.applicability),
@@ -77,6 +86,7 @@ class Confirmation:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form (the ``--format json`` output and the cache)."""
         out: dict[str, Any] = {"verdict": self.verdict, "evidence": self.evidence}
         if self.device:
             out["device"] = self.device
@@ -100,10 +110,12 @@ class Where:
     statement: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form (the ``--format json`` output and the cache)."""
         return {"function": self.function, "builder": self.builder, "statement": self.statement}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Where:
+        """Inverse of to_json (the cache and the confirm child process)."""
         statement = data.get("statement")
         return cls(data.get("function"), data.get("builder"), tuple(statement) if statement else None)  # type: ignore[arg-type]
 
@@ -126,9 +138,11 @@ class Diagnostic:
     where: Where | None = field(default=None, compare=False)  # not in the JSON output; the cache keeps it
 
     def sort_key(self) -> tuple[str, int, int, str]:
+        """Output order: path, line, column, code."""
         return (self.path, self.line, self.col, self.rule)
 
     def with_(self, **changes: Any) -> Diagnostic:
+        """A copy with ``changes`` (a confirmation, a re-graded severity)."""
         return replace(self, **changes)
 
     def to_json(self, *, where: bool = False) -> dict[str, Any]:

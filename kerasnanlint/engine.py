@@ -66,6 +66,7 @@ def _parser() -> ThreadPoolExecutor:
 
 
 def parse(source: str) -> cst.Module:
+    """Parse with LibCST on the large-stack thread; SourceError (with CPython's message where it has one)."""
     try:
         return _parser().submit(cst.parse_module, source).result()
     except cst.ParserSyntaxError as exc:
@@ -92,6 +93,7 @@ def _python_syntax_error(source: str) -> SourceError | None:
 
 
 def source_error_diagnostic(path: str, error: SourceError, settings: Settings) -> Diagnostic:
+    """The KNL000 finding for a file that could not be read, decoded or parsed."""
     rule = SYNTAX_ERROR
     return Diagnostic(
         rule.code,
