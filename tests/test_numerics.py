@@ -579,3 +579,31 @@ def test_crossentropy_advice_follows_the_output_activation(activation: str, advi
     """
     (d,) = lint(body)
     assert d.rule == "KNL106" and advice in d.message
+
+
+# --- the classifier and the op table ----------------------------------------------------------------------
+
+
+def test_every_risky_op_has_one_owner() -> None:
+    from kerasnanlint.checks.numerics import OWNER
+    from kerasnanlint.registry import all_rules
+    from kerasnanlint.semantics.operands import RISKY_OPS
+
+    assert set(OWNER) == RISKY_OPS
+    assert set(OWNER.values()) <= set(all_rules())
+
+
+def test_a_log_in_a_crossentropy_is_knl102s_when_knl106_does_not_run() -> None:
+    body = loss("-tf.reduce_sum(y_true * tf.math.log(y_pred))")
+    assert codes(body) == ["KNL106"]
+    assert codes(body, ("KNL102",)) == ["KNL102"]
+
+
+def test_the_walk_runs_once_per_file_however_many_rules_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import kerasnanlint.semantics.operands as operands
+
+    walks: list[object] = []
+    classify = operands.classify
+    monkeypatch.setattr(operands, "classify", lambda *a: walks.append(a) or classify(*a))
+    lint(loss("tf.math.log(y_pred) / tf.sqrt(y_pred) + tf.exp(y_pred)"))
+    assert len(walks) == 1

@@ -1,4 +1,8 @@
-"""Fixes for the KNL1xx rules (where NaN/Inf is born inside the model's own code)."""
+"""Fixes for the KNL1xx rules (where NaN/Inf is born inside the model's own code).
+
+The division and log fixes get the check's risky-op record (``data["risky_op"]``, semantics/operands.py): the
+operands and the callee come from it, not from a second reading of the node.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ import libcst as cst
 
 from kerasnanlint.context import Context, NodeEdit, PendingFix
 from kerasnanlint.fixes.common import SAFE, UNSAFE, arg_code, ensure_name, parent, pending, replace_expr
-from kerasnanlint.semantics.module import descendants
+from kerasnanlint.semantics.api import is_nan, tensor_api, tensor_call
+from kerasnanlint.semantics.operands import RiskyOp
 
 # The NaN spelled through NumPy or tf.experimental.numpy has an isnan beside it in the same module.
 _ISNAN_BESIDE = {"numpy": "numpy.isnan", "tensorflow.experimental.numpy": "tensorflow.experimental.numpy.isnan"}
@@ -16,14 +21,12 @@ _ISNAN_BESIDE = {"numpy": "numpy.isnan", "tensorflow.experimental.numpy": "tenso
 
 def _nan_side(ctx: Context, node: cst.Comparison) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
     """(the NaN operand, the other operand) of a single ``==``/``!=`` comparison."""
-    from kerasnanlint.checks.numerics import _is_nan
-
     if len(node.comparisons) != 1:  # a chain (a < b == nan): rewriting it is not mechanical
         return None
     left, right = node.left, node.comparisons[0].comparator
-    if _is_nan(ctx, right):
+    if is_nan(ctx.facts, right):
         return right, left
-    if _is_nan(ctx, left):
+    if is_nan(ctx.facts, left):
         return left, right
     return None
 
@@ -59,6 +62,7 @@ def _in_graph_code(ctx: Context, node: cst.CSTNode) -> bool:
 
 
 def nan_equality(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
+    """``x == np.nan`` -> ``np.isnan(x)`` (``tf.math.is_nan``/``keras.ops.isnan`` in graph code)."""
     if not isinstance(node, cst.Comparison):
         return None
     sides = _nan_side(ctx, node)
@@ -88,55 +92,31 @@ def nan_equality(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> Pendi
 def _api_module(ctx: Context, qual: str | None, node: cst.CSTNode) -> str:
     """The canonical tensor module to spell a guard in: the op's own (``tf.math.log`` -> tensorflow), for an
     operator the one its operands call (``ops.sum(a) / ops.sum(b)`` -> keras.ops), else the file's usual one."""
-    from kerasnanlint.checks.numerics import _Api
-
-    api = _Api(ctx.facts.imports)
-    if qual is None:
-        for call in descendants(node, cst.Call):
-            q = ctx.facts.resolve(call.func)  # type: ignore[attr-defined]
-            if q and q.startswith(("tensorflow.", "keras.ops.", "keras.backend.", "numpy.")):
-                qual = q
-                break
-    flavor = api.flavor(qual)
+    api = tensor_api(ctx.facts)
+    flavor = api.flavor(qual if qual is not None else tensor_call(ctx.facts, node))
     if flavor == "K":  # Keras 3's keras.backend has no maximum or divide_no_nan
         flavor = "tf" if "tf" in api.alias else "ops"
     return {"tf": "tensorflow", "ops": "keras.ops", "np": "numpy"}[flavor]
 
 
-def _eps(ctx: Context) -> str:
-    from kerasnanlint.checks.numerics import _Api
-
-    return _Api(ctx.facts.imports).eps
-
-
-def _qual(ctx: Context, node: cst.CSTNode) -> str | None:
-    return ctx.facts.resolve(node.func) if isinstance(node, cst.Call) else None
-
-
-def _divide_operands(ctx: Context, node: cst.CSTNode) -> tuple[cst.BaseExpression | None, cst.BaseExpression] | None:
-    from kerasnanlint.checks.numerics import _first, _nth, _op
-
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
-        return node.left, node.right
-    if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.DivideAssign):
-        return node.target, node.value  # type: ignore[return-value]
-    if isinstance(node, cst.Call) and not any(a.star for a in node.args):
-        op = _op(_qual(ctx, node))
-        if op == "reciprocal":
-            x = _first(node, "x")
-            return (None, x) if x is not None else None
-        num, den = _nth(node, 0, "x", "x1"), _nth(node, 1, "y", "x2")
-        if num is not None and den is not None and len(node.args) == 2:  # name=, rounding modes...: leave them
-            return num, den
-    return None
+def _divide_operands(node: cst.CSTNode, op: RiskyOp) -> tuple[cst.BaseExpression | None, cst.BaseExpression] | None:
+    """(numerator, denominator) of a division the fix can rewrite mechanically."""
+    if isinstance(node, cst.Call):
+        if any(a.star for a in node.args):
+            return None
+        if op.op != "reciprocal" and (op.numerator is None or len(node.args) != 2):  # name=, rounding modes...
+            return None
+    return op.numerator, op.operand
 
 
 def unguarded_division(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
-    operands = _divide_operands(ctx, node)
+    """``a / b`` -> ``divide_no_nan(a, b)`` in the file's tensor API."""
+    op: RiskyOp = data["risky_op"]
+    operands = _divide_operands(node, op)
     if operands is None:
         return None
     num, den = operands
-    module = _api_module(ctx, _qual(ctx, node), node)
+    module = _api_module(ctx, op.qual, node)
     target = {"tensorflow": "tensorflow.math.divide_no_nan", "keras.ops": "keras.ops.divide_no_nan"}.get(module)
     if target is None:  # numpy has no divide_no_nan; inside a loss the values are tensors anyway
         target = (
@@ -155,20 +135,18 @@ def unguarded_division(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) ->
 
 
 def unguarded_log(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
-    from kerasnanlint.checks.numerics import _first, _op
-
+    """``log(x)`` -> ``log(maximum(x, eps))`` (``log1p`` bounded at -1 + eps)."""
+    op: RiskyOp = data["risky_op"]
     if not isinstance(node, cst.Call) or any(a.star for a in node.args):
         return None
-    x = _first(node, "x", "input")
-    if x is None:
-        return None
-    qual = _qual(ctx, node)
-    module = _api_module(ctx, qual, node)
+    x = op.operand
+    module = _api_module(ctx, op.qual, node)
     found = ensure_name(ctx, f"{module}.maximum", node)
     if found is None:
         return None
     maximum, imports = found
-    low = f"-1.0 + {_eps(ctx)}" if _op(qual) == "log1p" else _eps(ctx)
+    eps = tensor_api(ctx.facts).eps
+    low = f"-1.0 + {eps}" if op.op == "log1p" else eps
     # Unsafe: values below the bound are raised to it, which changes the loss where they occur.
     edit = NodeEdit(x, f"{maximum}({arg_code(ctx, x)}, {low})")
     return pending(f"Bound the argument with `{maximum}`", UNSAFE, edit, imports)

@@ -30,6 +30,8 @@ _WRAPPERS = {"partial", "MeanMetricWrapper", "LossFunctionWrapper"}
 
 @dataclass(eq=False)
 class LossFunction:
+    """A function that computes a loss or a metric (or a custom layer's ``call``), and its role."""
+
     node: cst.FunctionDef | cst.Lambda
     scope: Scope
     role: str  # LOSS, METRIC (no gradient), EITHER (unknown: treated like a loss), LAYER
@@ -39,14 +41,17 @@ class LossFunction:
 
     @property
     def has_gradient(self) -> bool:
+        """Does a gradient flow through it (a loss, a layer; not a metric)?"""
         return self.role != METRIC
 
     @property
     def label(self) -> str | None:
+        """The labels parameter (``y_true``) as the function spells it."""
         return self.data[0] if len(self.data) >= 2 else None
 
     @property
     def prediction(self) -> str | None:
+        """The predictions parameter (``y_pred``) as the function spells it."""
         return self.data[1] if len(self.data) >= 2 else None
 
 
@@ -172,6 +177,7 @@ def functions_of(facts: ModuleFacts, expr: cst.BaseExpression | None, scope: Sco
 
 
 def loss_functions(facts: ModuleFacts) -> list[LossFunction]:
+    """Every loss, metric and custom-layer ``call`` function of the file (see the module docstring)."""
     finder = _Finder(facts)
     for site in facts.calls:
         if site.method == "compile":
@@ -199,7 +205,8 @@ def loss_functions(facts: ModuleFacts) -> list[LossFunction]:
             taken.add(scope)
 
     for scope in facts.scopes:
-        if scope in taken or scope is facts.module_scope:
+        node = scope.node
+        if scope in taken or isinstance(node, cst.Module):  # the module scope is the only one without a def
             continue
         roles = finder.roles.get(scope, set())
         named = "y_true" in scope.params and "y_pred" in scope.params
@@ -214,5 +221,5 @@ def loss_functions(facts: ModuleFacts) -> list[LossFunction]:
         else:
             role = EITHER
         data = ("y_true", "y_pred") if named and not roles else _positional(scope)[:2]
-        out.append(LossFunction(scope.node, scope, role, data, scope.cls))
+        out.append(LossFunction(node, scope, role, data, scope.cls))
     return out

@@ -249,6 +249,7 @@ class LoggedNames:
     complete: bool = True
 
     def merge(self, other: LoggedNames) -> None:
+        """Add the names ``other`` logs (the first spelling of each wins)."""
         for k, v in other.names.items():
             self.names.setdefault(k, v)
         self.complete = self.complete and other.complete
@@ -394,6 +395,8 @@ _SEQUENTIAL = ("keras.Sequential",)
 
 @dataclass
 class Outputs:
+    """A model's outputs: how many, and the name Keras logs each under."""
+
     count: int
     names: list[str | None]  # per output; None where Keras would auto-name it
 
@@ -490,10 +493,10 @@ def _flat_metrics(expr: cst.BaseExpression, scope: Scope) -> list[cst.BaseExpres
         return out
     if isinstance(e, cst.Dict):
         out = []
-        for el in e.elements:
-            if not isinstance(el, cst.DictElement):
+        for entry in e.elements:
+            if not isinstance(entry, cst.DictElement):
                 return None
-            sub = _flat_metrics(el.value, scope)
+            sub = _flat_metrics(entry.value, scope)
             if sub is None:
                 return None
             out.extend(sub)
@@ -522,7 +525,7 @@ def _per_output(expr: cst.BaseExpression, scope: Scope, outputs: Outputs) -> lis
         per = [by_key.get(n) for n in outputs.names if n is not None]
     else:
         return None
-    result = []
+    result: list[list[cst.BaseExpression]] = []
     for item in per:
         if item is None or _is_none(item):
             result.append([])

@@ -128,11 +128,14 @@ class Loss:
 
     @property
     def crossentropy(self) -> bool:
+        """A built-in crossentropy loss."""
         return self.name in CROSSENTROPY
 
 
 @dataclass(eq=False)
 class Compile:
+    """One ``model.compile(...)`` call: its loss, resolved where possible, and its metrics as written."""
+
     call: cst.Call
     scope: Scope
     loss: cst.BaseExpression | None  # loss= as written
@@ -143,6 +146,8 @@ class Compile:
 
 @dataclass(eq=False)
 class ModelInfo:
+    """A model built in this file: its outputs (with their activations) and the compile() calls on it."""
+
     node: cst.Call  # the Sequential(...) / Model(...) call
     kind: Literal["sequential", "functional"]
     scope: Scope
@@ -167,6 +172,8 @@ class ModelInfo:
 
 @dataclass(frozen=True)
 class Point:
+    """A statement in one scope's statement-order flow: where a value is read."""
+
     flow: Flow
     index: int
     path: tuple[int, ...]  # the blocks (branches, loop bodies) enclosing the statement
@@ -359,6 +366,7 @@ def models(facts: ModuleFacts) -> list[ModelInfo]:
 
 
 def models_in(facts: ModuleFacts, scope: Scope) -> list[ModelInfo]:
+    """The models built in ``scope``."""
     return [m for m in models(facts) if m.scope is scope]
 
 
@@ -413,6 +421,7 @@ def activation_of(facts: ModuleFacts, expr: cst.BaseExpression | None, at: Point
 
 
 def qualname(facts: ModuleFacts, expr: cst.BaseExpression) -> str | None:
+    """The canonical name of ``expr`` through the file's imports."""
     return facts.imports.resolve(expr)
 
 
@@ -724,11 +733,11 @@ def _losses(facts: ModuleFacts, expr: cst.BaseExpression, at: Point) -> list[Los
     expr, at = at.flow.value(expr, at)
     if isinstance(expr, cst.Dict):
         out = []
-        for el in expr.elements:
-            key = values.string(el.key) if isinstance(el, cst.DictElement) else None
+        for entry in expr.elements:
+            key = values.string(entry.key) if isinstance(entry, cst.DictElement) else None
             if key is None:
                 return None
-            one = _loss(facts, el.value, at)
+            one = _loss(facts, entry.value, at)
             one.key = key
             out.append(one)
         return out

@@ -1,4 +1,9 @@
-"""What the operands of a risky op can be, inside one loss, metric or layer function.
+"""The risky ops of one loss, metric or layer function, and what their operands can be.
+
+``risky_ops(facts)`` classifies every op that can make inf/NaN (a division, a log, a root, an exp) in one small
+walk per loss/metric/layer function (semantics/losses.py) and returns ``RiskyOp`` records: the op, its operand
+and the value facts the rules judge it by, and its guards (a where that hides it, a hand-written crossentropy
+around a log). The KNL1xx rules (checks/numerics.py) are small functions over those records.
 
 Three answers for "can this value be 0?": positive (guarded: an epsilon added, a positive clip or maximum, a
 size), zero (with the reason why: a raw prediction, a count over the batch, a difference...), or unknown. The
@@ -11,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import libcst as cst
 
-from kerasnanlint.semantics.losses import LossFunction
-from kerasnanlint.semantics.module import ModuleFacts, Scope
+from kerasnanlint.semantics.losses import LossFunction, loss_functions
+from kerasnanlint.semantics.module import ModuleFacts, Scope, walk
 from kerasnanlint.semantics.values import arg_value, number
 
 # ------------------------------------------------------------------------------------------ op vocabulary
@@ -29,6 +35,8 @@ POW = {"pow", "power"}
 NORM = {"norm", "euclidean_norm", "reduce_euclidean_norm"}
 EXP = {"exp", "expm1"}
 WHERE = {"where", "where_v2", "switch"}
+# Every op a RiskyOp record can name: the functions above, and the operators ``/``, ``/=`` and ``** k`` (0 < k < 1).
+RISKY_OPS = frozenset({"/", "/=", "**", "reciprocal", "log1p", *DIVIDE, *LOG, *SQRT, *POW, *NORM, *EXP})
 REDUCE = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "sum", "mean", "max", "min"}
 REDUCE |= {"prod", "average", "nansum", "nanmean", "cumsum"}
 SPREAD = {"std", "reduce_std", "var", "reduce_variance", "variance"}  # 0 when every value is equal
@@ -75,15 +83,18 @@ def nth_arg(call: cst.Call, position: int, *keywords: str) -> cst.BaseExpression
 
 
 def first_arg(call: cst.Call, *keywords: str) -> cst.BaseExpression | None:
+    """The first argument, or the one given by one of ``keywords``."""
     return nth_arg(call, 0, *keywords)
 
 
 def squash(text: str, limit: int = 48) -> str:
+    """Source text on one line, cut to ``limit`` characters (for messages)."""
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def norm_code(text: str) -> str:
+    """Source text without whitespace: two spellings of one expression compare equal."""
     return re.sub(r"\s+", "", text)
 
 
@@ -100,14 +111,17 @@ class Value:
 
     @property
     def positive(self) -> bool:
+        """Guarded: cannot be 0."""
         return self.kind == "positive"
 
     @property
     def zero(self) -> bool:
+        """Can be 0 (``why`` says how)."""
         return self.kind == "zero"
 
     @property
     def unknown(self) -> bool:
+        """Nothing known: the rules stay silent."""
         return self.kind == "unknown"
 
 
@@ -115,10 +129,12 @@ POS, UNKNOWN = Value("positive"), Value("unknown")
 
 
 def can_be_zero(why: str, signed: bool = False) -> Value:
+    """A value that can be 0, for the reason ``why``."""
     return Value("zero", why, signed)
 
 
 def join(values: list[Value]) -> Value:
+    """What a value assigned in several places can be: positive or zero only when every assignment agrees."""
     if values and all(v.positive for v in values):
         return POS
     if values and all(v.zero for v in values):
@@ -127,6 +143,7 @@ def join(values: list[Value]) -> Value:
 
 
 def article(op: str) -> str:
+    """``an op`` or ``a op``."""
     return f"an {op}" if op[:1] in "aeiou" else f"a {op}"
 
 
@@ -160,15 +177,18 @@ class Operands:
         self.mention_memo: dict[tuple[int, str, frozenset[str]], bool] = {}
 
     def qual(self, call: cst.Call) -> str | None:
+        """The canonical callee of ``call`` (through the file's imports)."""
         return self.facts.imports.resolve(call.func)
 
     def defining(self, name: str, scope: Scope) -> Scope | None:
+        """The scope (``scope`` or one around it) that binds ``name``."""
         s: Scope | None = scope
         while s is not None and not (name in s.params or name in s.assignments or name in s.rebound):
             s = s.parent
         return s
 
     def assigned_values(self, name: str, scope: Scope) -> tuple[Scope | None, list[cst.BaseExpression]]:
+        """The scope binding ``name`` and every value assigned to it there (tuple unpacking included)."""
         s = self.defining(name, scope)
         if s is None:
             return None, []
@@ -206,6 +226,7 @@ class Operands:
                     yield from self.expanded(value, scope, depth - 1)
 
     def value(self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 4) -> Value:
+        """Can ``expr`` be 0? Names are followed through their assignments ``depth`` levels deep."""
         if expr is None or depth < 0:
             return UNKNOWN
         n = number(expr)
@@ -237,6 +258,7 @@ class Operands:
     def binary_value(
         self, op: cst.BaseBinaryOp, left: cst.BaseExpression, right: cst.BaseExpression, scope: Scope, depth: int
     ) -> Value:
+        """``left op right`` (also the functional spellings: ``ops.add(a, b)``)."""
         if isinstance(op, cst.Power):
             k = number(right)
             base = self.value(left, scope, depth)
@@ -275,6 +297,7 @@ class Operands:
         return UNKNOWN
 
     def name_value(self, name: str, scope: Scope, depth: int) -> Value:
+        """The value of a name: its assignments judged (memoised), or the parameter it is."""
         s = self.defining(name, scope)
         if s is None:
             return UNKNOWN
@@ -301,6 +324,7 @@ class Operands:
         return result
 
     def param_value(self, name: str, scope: Scope) -> Value:
+        """A parameter: the labels and predictions can be 0; a positive default is trusted."""
         t = self.target
         if scope is t.scope and name in t.data:
             if name == t.label:
@@ -318,6 +342,7 @@ class Operands:
         return UNKNOWN
 
     def attribute_value(self, expr: cst.Attribute) -> Value:
+        """``self.tp`` of a metric: 0 until an update counts something (counters of samples excepted)."""
         state = self.target.state
         if state and isinstance(expr.value, cst.Name) and expr.value.value == "self":
             attr = expr.attr.value
@@ -326,6 +351,7 @@ class Operands:
         return UNKNOWN
 
     def call_value(self, call: cst.Call, scope: Scope, depth: int) -> Value:
+        """The value of a call by its op: sizes and epsilons are positive, reductions of zeros can be 0..."""
         func = call.func
         qual = self.qual(call)
         op = op_name(qual)
@@ -404,6 +430,7 @@ class Operands:
 
     @staticmethod
     def reduction(op: str, inner: Value) -> Value:
+        """A sum/mean/norm of ``inner``: 0 when its terms can be."""
         if inner.positive:
             return POS
         if inner.zero:
@@ -442,6 +469,7 @@ class Operands:
         return False
 
     def bounded(self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 3) -> bool:
+        """Is ``expr`` bounded above (a clip, a tanh, a constant, ``x - max(x)``): exp of it cannot overflow."""
         if expr is None or depth < 0 or number(expr) is not None:
             return True
         if isinstance(expr, cst.Name):
@@ -453,9 +481,9 @@ class Operands:
                 return self.nonneg(expr.expression, scope, depth)
             return self.bounded(expr.expression, scope, depth)
         if isinstance(expr, cst.BinaryOperation):
-            op, left, right = expr.operator, expr.left, expr.right
+            operator, left, right = expr.operator, expr.left, expr.right
             ln, rn = number(left), number(right)
-            if isinstance(op, cst.Multiply):
+            if isinstance(operator, cst.Multiply):
                 if (self.nonpos(left, scope, depth) and self.nonneg(right, scope, depth)) or (
                     self.nonpos(right, scope, depth) and self.nonneg(left, scope, depth)
                 ):
@@ -463,15 +491,15 @@ class Operands:
                 return (ln is not None and ln >= 0 and self.bounded(right, scope, depth)) or (
                     rn is not None and rn >= 0 and self.bounded(left, scope, depth)
                 )
-            if isinstance(op, cst.Divide):
+            if isinstance(operator, cst.Divide):
                 if rn is not None and rn > 0:
                     return self.bounded(left, scope, depth)
                 return self.nonpos(left, scope, depth) and self.nonneg(right, scope, depth)
-            if isinstance(op, cst.Subtract):
+            if isinstance(operator, cst.Subtract):
                 if self._max_like(right):
                     return True
                 return self.bounded(left, scope, depth) and self.nonneg(right, scope, depth)
-            if isinstance(op, cst.Add):
+            if isinstance(operator, cst.Add):
                 return self.bounded(left, scope, depth) and self.bounded(right, scope, depth)
             return False
         if isinstance(expr, cst.Call):
@@ -495,6 +523,7 @@ class Operands:
         return False
 
     def nonneg(self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 3) -> bool:
+        """Is ``expr`` known to be >= 0?"""
         if expr is None or depth < 0:
             return False
         n = number(expr)
@@ -503,11 +532,11 @@ class Operands:
         if isinstance(expr, cst.Name):
             return self._bounded_name(expr.value, scope, depth, self.nonneg)
         if isinstance(expr, cst.BinaryOperation):
-            op, left, right = expr.operator, expr.left, expr.right
-            if isinstance(op, cst.Power):
+            operator, left, right = expr.operator, expr.left, expr.right
+            if isinstance(operator, cst.Power):
                 k = number(right)
                 return k is not None and float(k).is_integer() and int(k) % 2 == 0
-            if isinstance(op, cst.Add | cst.Multiply | cst.Divide):
+            if isinstance(operator, cst.Add | cst.Multiply | cst.Divide):
                 return self.nonneg(left, scope, depth) and self.nonneg(right, scope, depth)
             return False
         if isinstance(expr, cst.Call):
@@ -519,6 +548,7 @@ class Operands:
         return False
 
     def nonpos(self, expr: cst.BaseExpression | None, scope: Scope, depth: int) -> bool:
+        """Is ``expr`` known to be <= 0?"""
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
             return self.nonneg(expr.expression, scope, depth)
         if isinstance(expr, cst.Call) and op_name(self.qual(expr)) in PASS:
@@ -617,3 +647,387 @@ class Operands:
         if isinstance(expr, cst.Call):
             return op_name(self.qual(expr)) in ("shape", "int_shape")
         return False
+
+
+# -------------------------------------------------------------------------------------------- risky ops
+
+
+@dataclass(eq=False)
+class WhereGuard:
+    """A where that hides a risky op in its forward pass: ``tf.where(d > 0, n / d, 0.0)``."""
+
+    call: cst.Call
+    qual: str  # the where's callee: its API decides whether the gradient behind it is NaN
+    tested: bool  # the condition tests a value the op uses; False: an opaque condition, trusted as a guard
+
+    @property
+    def condition(self) -> cst.BaseExpression | None:
+        """The where's condition."""
+        return nth_arg(self.call, 0, "condition")
+
+
+@dataclass(eq=False)
+class CrossEntropy:
+    """A hand-written crossentropy: the labels times the log of the predictions, in one statement."""
+
+    node: cst.CSTNode  # the statement's expression: where it is reported
+    pred: str  # the first log's operand, as written
+    judge: Operands
+    terms: list[tuple[cst.BaseExpression, cst.BaseExpression, Scope]] = field(default_factory=list)  # (label, log x)
+
+    @cached_property
+    def _judged(self) -> tuple[bool, bool, bool]:
+        """(binary, logits, unguarded) over every ``label * log(x)`` term of the statement."""
+        binary = logits = unguarded = False
+        for factor, operand, scope in self.terms:
+            judged = self.judge.value(operand, scope)
+            saturates = False
+            for sub in self.judge.expanded(operand, scope):
+                if isinstance(sub, cst.Call):
+                    op = op_name(self.judge.qual(sub))
+                    if op in ("sigmoid", "softmax"):
+                        logits = saturates = True
+                        binary |= op == "sigmoid"
+                elif isinstance(sub, cst.BinaryOperation) and isinstance(sub.operator, cst.Subtract):
+                    binary = True
+            if isinstance(factor, cst.BinaryOperation) and isinstance(factor.operator, cst.Subtract):
+                binary = True
+            # a raw prediction, or a sigmoid/softmax computed here, unguarded (softplus & co: not flagged)
+            if judged.zero or (saturates and not judged.positive):
+                unguarded = True
+        return binary, logits, unguarded
+
+    @property
+    def binary(self) -> bool:
+        """A binary crossentropy: a ``1 - p`` term, or the log of a sigmoid."""
+        return self._judged[0]
+
+    @property
+    def logits(self) -> bool:
+        """The log is of a sigmoid/softmax computed here: the built-in loss can take the logits."""
+        return self._judged[1]
+
+    @property
+    def unguarded(self) -> bool:
+        """Some log can reach 0: a raw prediction, or a sigmoid/softmax that saturates, with no guard."""
+        return self._judged[2]
+
+
+@dataclass(eq=False)
+class RiskyOp:
+    """One op that can make inf/NaN in one loss/metric/layer function, with the facts the rules judge it by.
+
+    Value facts (``value``, ``uses_prediction``, ``uses_data``, ``bounded``) are judged on first use, once.
+    """
+
+    node: cst.CSTNode  # where a finding is reported: the call, the ``/`` or ``**``, the ``/=`` statement
+    op: str  # the op's name (``log1p``, ``reciprocal``, ``truediv``...) or operator (``/``, ``/=``, ``**``)
+    operand: cst.BaseExpression  # the value that must not be 0 (a denominator) or must be bounded (for exp)
+    scope: Scope
+    judge: Operands  # the judge of the function's values, with its target (the function)
+    qual: str | None = None  # the canonical callee; None for an operator
+    numerator: cst.BaseExpression | None = None  # divisions by a function other than reciprocal
+    where: WhereGuard | None = None  # the where that hides the op in its forward pass
+    crossentropy: CrossEntropy | None = None  # a log inside a hand-written crossentropy (seen before the log)
+
+    @property
+    def target(self) -> LossFunction:
+        """The loss, metric or layer function the op is in."""
+        return self.judge.target
+
+    @property
+    def guarded_by_where(self) -> bool:
+        """A where hides it in the forward pass (its gradient may still be NaN)."""
+        return self.where is not None
+
+    @property
+    def in_crossentropy(self) -> bool:
+        """A log the hand-written crossentropy around it stands for."""
+        return self.crossentropy is not None
+
+    @cached_property
+    def value(self) -> Value:
+        """Can the operand be 0?"""
+        return self.judge.value(self.operand, self.scope)
+
+    @cached_property
+    def uses_prediction(self) -> bool:
+        """Does the operand depend on the prediction (True for a function without one)? A gradient reaches
+        the weights only through it: the labels have none."""
+        pred = self.target.prediction
+        return pred is None or self.judge.mentions(self.operand, frozenset({pred}), self.scope)
+
+    @cached_property
+    def uses_data(self) -> bool:
+        """Does the operand depend on the function's inputs (not only on weights or constants)?"""
+        return self.judge.mentions(self.operand, frozenset(self.target.data), self.scope)
+
+    @cached_property
+    def bounded(self) -> bool:
+        """Is the operand bounded above (a clip, a tanh, ``x - max(x)``)?"""
+        return self.judge.bounded(self.operand, self.scope)
+
+
+@dataclass(eq=False)
+class FunctionOps:
+    """The risky ops of one loss/metric/layer function, in source order, and its hand-written crossentropies."""
+
+    target: LossFunction
+    ops: list[RiskyOp]
+    crossentropies: list[CrossEntropy]
+
+
+def risky_ops(facts: ModuleFacts) -> list[FunctionOps]:
+    """The risky ops of every loss, metric and layer function of the file: one walk per such function, done
+    once per file however many rules read them."""
+    found: list[FunctionOps] = facts.derive("risky_ops", _classify_file)
+    return found
+
+
+def _classify_file(facts: ModuleFacts) -> list[FunctionOps]:
+    targets = loss_functions(facts)
+    if not targets:
+        return []
+    scopes: dict[cst.CSTNode, Scope] = {s.node: s for s in facts.scopes}
+    nodes: set[cst.CSTNode] = {t.node for t in targets}
+    text = facts.module.code_for_node
+    return [classify(Operands(facts, t, text), scopes, nodes - {t.node}) for t in targets]
+
+
+def classify(judge: Operands, scopes: dict[cst.CSTNode, Scope], skip: set[cst.CSTNode]) -> FunctionOps:
+    """The risky ops of ``judge.target`` (the functions in ``skip``, targets themselves, are left out)."""
+    target = judge.target
+    walker = _Classifier(judge, scopes, skip)
+    if isinstance(target.node, cst.Lambda):
+        walker.stmt = target.node.body
+    walk(target.node.body, walker)  # the facts' fast walk: visit_/leave_ methods as CSTVisitor calls them
+    return FunctionOps(target, walker.ops, list(walker.crossentropy.values()))
+
+
+class _Classifier(cst.CSTVisitor):
+    """Walks one loss/metric/layer function and records its risky ops, their guards and its crossentropies."""
+
+    def __init__(self, judge: Operands, scopes: dict[cst.CSTNode, Scope], skip: set[cst.CSTNode]) -> None:
+        self.judge, self.scopes, self.skip = judge, scopes, skip
+        self.stack: list[Scope] = [judge.target.scope]
+        self.stmt: cst.CSTNode | None = None  # the statement's expression: where a crossentropy is reported
+        self.ops: list[RiskyOp] = []
+        self.hidden: set[cst.CSTNode] = set()  # ops recorded with the where that hides them
+        self.crossentropy: dict[cst.CSTNode, CrossEntropy] = {}
+        self.ce_logs: dict[cst.CSTNode, CrossEntropy] = {}  # log call -> the crossentropy it is part of
+
+    def record(
+        self,
+        node: cst.CSTNode,
+        op: str,
+        operand: cst.BaseExpression | None,
+        qual: str | None = None,
+        numerator: cst.BaseExpression | None = None,
+    ) -> None:
+        """Record an op the walk reached (not one a where hides: that one was recorded with the where)."""
+        if operand is None or node in self.hidden:
+            return
+        # Only a product walked before the log (one around it) claims it for its crossentropy: a log assigned to
+        # a name first (``l = log(p); y * l``) is an unguarded log of its own as well.
+        ce = self.ce_logs.get(node)
+        self.ops.append(RiskyOp(node, op, operand, self.stack[-1], self.judge, qual, numerator, crossentropy=ce))
+
+    # --- scopes and statements ------------------------------------------------------------------------
+
+    def _enter(self, node: cst.FunctionDef | cst.Lambda) -> bool:
+        if node in self.skip:
+            return False
+        scope = self.scopes.get(node)
+        if scope is not None:
+            self.stack.append(scope)
+        return True
+
+    def _leave(self, node: cst.FunctionDef | cst.Lambda) -> None:
+        if len(self.stack) > 1 and self.stack[-1].node is node:
+            self.stack.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return self._enter(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._leave(original_node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return self._enter(node)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._leave(original_node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.stmt = node.value
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.stmt = node.value
+        scope = self.stack[-1]
+        for t in node.targets:
+            if isinstance(t.target, cst.Tuple | cst.List):  # z_mean, z_log_var = inputs
+                for el in t.target.elements:
+                    if isinstance(el.value, cst.Name):
+                        self.judge.derived.setdefault((id(scope), el.value.value), []).append(node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.stmt = node.value
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self.stmt = node.value
+
+    # --- the ops --------------------------------------------------------------------------------------
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.stmt = node.value
+        if isinstance(node.operator, cst.DivideAssign):
+            self.record(node, "/=", node.value, numerator=node.target)  # type: ignore[arg-type]
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        op = node.operator
+        if isinstance(op, cst.Divide):
+            self.record(node, "/", node.right, numerator=node.left)
+        elif isinstance(op, cst.Power):
+            if _root_power(node.right):
+                self.record(node, "**", node.left)
+        elif isinstance(op, cst.Multiply):
+            self.product(node, node.left, node.right)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qual = self.judge.qual(node)
+        op = op_name(qual)
+        if op is None or qual is None:
+            return
+        if op in WHERE:
+            self.where(node, qual)
+        elif op in LOG or op == "log1p" or op in EXP:
+            self.record(node, op, first_arg(node, "x", "input"), qual)
+        elif op in DIVIDE:
+            self.record(node, op, nth_arg(node, 1, "y", "x2"), qual, nth_arg(node, 0, "x", "x1"))
+        elif op == "reciprocal" or op in SQRT:
+            self.record(node, op, first_arg(node, "x"), qual)
+        elif op in POW:
+            if _root_power(nth_arg(node, 1, "y", "x2")):
+                self.record(node, op, first_arg(node, "x", "x1"), qual)
+        elif op in NORM:
+            if _euclidean(node):
+                self.record(node, op, first_arg(node, "tensor", "x"), qual)
+        elif op == "multiply":
+            args = [a.value for a in node.args if a.keyword is None and not a.star]
+            if len(args) == 2:
+                self.product(node, args[0], args[1])
+
+    # --- where ----------------------------------------------------------------------------------------
+
+    def where(self, call: cst.Call, qual: str) -> None:
+        """A where is the forward guard of the risky ops in its branches that use the value it tests: they are
+        recorded with it (the outermost such where), not judged on their own."""
+        if qual.startswith("numpy."):
+            return
+        judge, scope = self.judge, self.stack[-1]
+        tested = judge.tested(nth_arg(call, 0, "condition"), scope)
+        guard = WhereGuard(call, qual, bool(tested))
+        for branch in (nth_arg(call, 1, "x", "x1", "then_expression"), nth_arg(call, 2, "y", "x2", "else_expression")):
+            if branch is None:
+                continue
+            for node, op, operand, op_qual in self.hideable(branch):
+                if operand is None or node in self.hidden:
+                    continue
+                if tested and not judge.related(operand, tested, scope):
+                    continue  # the condition tests something else: the op is judged on its own
+                self.hidden.add(node)
+                self.ops.append(RiskyOp(node, op, operand, scope, judge, op_qual, where=guard))
+
+    def hideable(
+        self, expr: cst.BaseExpression
+    ) -> Iterator[tuple[cst.CSTNode, str, cst.BaseExpression | None, str | None]]:
+        """(node, op, operand, callee) of the ops in ``expr`` whose gradient is NaN behind a where."""
+        for node in subexpressions(expr):
+            if isinstance(node, cst.BinaryOperation):
+                if isinstance(node.operator, cst.Divide):
+                    yield node, "/", node.right, None
+                elif isinstance(node.operator, cst.Power) and _root_power(node.right):
+                    yield node, "**", node.left, None
+            elif isinstance(node, cst.Call):
+                qual = self.judge.qual(node)
+                op = op_name(qual)
+                if op is None or (qual or "").startswith("numpy."):
+                    continue
+                if op in LOG or op == "log1p":
+                    yield node, op, first_arg(node, "x"), qual
+                elif op in DIVIDE:
+                    yield node, op, nth_arg(node, 1, "y", "x2"), qual
+                elif op in POW:
+                    if _root_power(nth_arg(node, 1, "y", "x2")):
+                        yield node, op, first_arg(node, "x", "x1"), qual
+                elif op in NORM:
+                    yield node, op, first_arg(node, "tensor", "x"), qual
+                elif op in SQRT or op == "reciprocal":
+                    yield node, op, first_arg(node, "x"), qual  # TF's kernels give 0 here; JAX/torch give NaN
+
+    # --- hand-written crossentropy --------------------------------------------------------------------
+
+    def product(self, node: cst.CSTNode, a: cst.BaseExpression, b: cst.BaseExpression) -> None:
+        """``label * log(pred)`` (either way round): a term of a hand-written crossentropy."""
+        label, pred = self.judge.target.label, self.judge.target.prediction
+        if label is None or pred is None:
+            return  # a layer, or a function without (y_true, y_pred)
+        scope = self.stack[-1]
+        for factor, other in ((a, b), (b, a)):
+            logs = self.log_calls(other, scope)
+            if not logs or not self.mentions(factor, label, scope):
+                continue
+            for call in logs:
+                operand = first_arg(call, "x")
+                if operand is None or not self.mentions(operand, pred, scope):
+                    continue
+                if self.mentions(operand, label, scope):
+                    continue  # log(y_true / y_pred): a KL divergence, not a crossentropy
+                where = self.stmt if self.stmt is not None else node
+                ce = self.crossentropy.get(where)
+                if ce is None:
+                    ce = self.crossentropy[where] = CrossEntropy(
+                        where, squash(self.judge.text(operand), 32), self.judge
+                    )
+                ce.terms.append((factor, operand, scope))
+                self.ce_logs.setdefault(call, ce)
+            return
+
+    def mentions(self, expr: cst.BaseExpression | None, name: str, scope: Scope) -> bool:
+        """Does ``expr`` use ``name`` (through local assignments)?"""
+        return self.judge.mentions(expr, frozenset({name}), scope)
+
+    def log_calls(self, expr: cst.BaseExpression, scope: Scope, depth: int = 2) -> list[cst.Call]:
+        """The log calls ``expr`` is (through a minus, a cast, a local name assigned once)."""
+        while True:
+            if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+                expr = expr.expression
+            elif isinstance(expr, cst.Call) and op_name(self.judge.qual(expr)) in PASS:
+                inner = first_arg(expr, "x")
+                if inner is None:
+                    return []
+                expr = inner
+            else:
+                break
+        if isinstance(expr, cst.Name) and depth > 0:
+            value = scope.single_assignment(expr.value)
+            return self.log_calls(value, scope, depth - 1) if value is not None else []
+        if isinstance(expr, cst.Call) and op_name(self.judge.qual(expr)) in LOG:
+            return [expr]
+        return []
+
+
+def _root_power(exponent: cst.BaseExpression | None) -> bool:
+    """``x ** k`` with 0 < k < 1: a root, infinite gradient at 0."""
+    k = number(exponent)
+    return k is not None and 0 < k < 1
+
+
+def _euclidean(call: cst.Call) -> bool:
+    """A norm of the default order, 2 or "euclidean"/"fro": sqrt of a sum of squares."""
+    order = arg_value(call, "ord")
+    return (
+        order is None
+        or number(order) == 2
+        or (isinstance(order, cst.SimpleString) and order.evaluated_value in ("euclidean", "fro"))
+    )

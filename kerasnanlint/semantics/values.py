@@ -55,12 +55,13 @@ def string(expr: cst.BaseExpression | None) -> str | None:
         value = expr.evaluated_value
         return value if isinstance(value, str) else None
     if isinstance(expr, cst.ConcatenatedString):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
+        joined = expr.evaluated_value
+        return joined if isinstance(joined, str) else None
     return None
 
 
 def boolean(expr: cst.BaseExpression | None) -> bool | None:
+    """Value of a ``True``/``False`` literal, else None."""
     if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
         return expr.value == "True"
     return None
@@ -95,6 +96,7 @@ def arg(call: cst.Call, keyword: str | None = None, position: int | None = None)
 
 
 def arg_value(call: cst.Call, keyword: str | None = None, position: int | None = None) -> cst.BaseExpression | None:
+    """The expression of the argument given by ``keyword``, else at ``position`` (None when absent)."""
     found = arg(call, keyword, position)
     return found.value if found is not None else None
 
