@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from kerasnanlint import __version__
@@ -174,16 +176,22 @@ def _cmd_lsp() -> int:
     return EXIT_OK
 
 
-class _KnownCodes:
+class _KnownCodes(Collection[str]):
     """Every rule code, for validating configured codes: "KNL000" first, which the registry defines without
     importing the checks (and LibCST), so the usual "KNL" prefix is validated for free and a run whose files
     are all cached never imports LibCST."""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         from kerasnanlint.registry import SYNTAX_ERROR, all_rules
 
         yield SYNTAX_ERROR.code
         yield from all_rules()
+
+    def __contains__(self, code: object) -> bool:
+        return any(k == code for k in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in dict.fromkeys(self))
 
 
 def _settings(args: argparse.Namespace, anchor: Path):
@@ -233,25 +241,35 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     anchor = Path(args.stdin_filename) if args.stdin_filename else (args.paths[0] if not stdin else Path("."))
     settings = _settings(args, anchor)  # an unsaved --stdin-filename still finds its project's config
 
+    from kerasnanlint.source import Sources
+
+    sources = Sources()  # what the renderers read lines from: disk, unless standard input or --fix say otherwise
     diagnostics: list[Diagnostic]
-    files = 0
-    if stdin:
-        diagnostics, files = _lint_stdin(args, settings), 1
+    stdin_text = _StdinText.read(args.stdin_filename, settings) if stdin else None
+    if stdin_text is not None:
+        diagnostics, files, digests = stdin_text.lint(settings, sources), 1, None
     else:
         from kerasnanlint.runner import lint_paths
 
         result = lint_paths(args.paths, settings, jobs=args.jobs, use_cache=not args.no_cache and not confirm)
-        diagnostics, files = result.diagnostics, result.files_checked
+        diagnostics, files, digests = result.diagnostics, result.files_checked, result.digests
 
     fixed = 0
     out = sys.stdout
-    if args.fix or args.diff or args.unsafe_fixes:
-        from kerasnanlint.fix import apply_fixes_cli
+    if args.fix or args.diff:  # --unsafe-fixes alone applies nothing, as in ruff
+        from kerasnanlint.fix_cli import fix_files, fix_stdin
 
-        diagnostics, fixed = apply_fixes_cli(args, settings, diagnostics)
+        unsafe, diff = args.unsafe_fixes, args.diff
+        if stdin_text is not None:
+            data, name, excluded = stdin_text.data, stdin_text.name, stdin_text.excluded
+            diagnostics, fixed = fix_stdin(
+                data, name, diagnostics, settings, sources, excluded=excluded, unsafe=unsafe, diff=diff
+            )
+        else:
+            diagnostics, fixed = fix_files(diagnostics, settings, sources, unsafe=unsafe, diff=diff, digests=digests)
         if args.diff:  # as in ruff, the diff is the output; exit 1 when there is one
             return EXIT_FINDINGS if fixed and not args.exit_zero else EXIT_OK
-        if stdin and args.fix:
+        if stdin:
             out = sys.stderr  # standard output carries the fixed source
 
     if confirm:
@@ -264,7 +282,7 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     if args.statistics:  # instead of the findings, as ruff does: json/sarif output must stay parseable
         _print_statistics(diagnostics, out, as_json=args.format != "text")
     else:
-        out.write(renderer(args.format)(diagnostics))
+        out.write(renderer(args.format)(diagnostics, sources))
     if args.format == "text" and not args.quiet:
         _print_summary(diagnostics, files, fixed, out, unsafe=args.unsafe_fixes)
     if args.exit_zero:
@@ -274,22 +292,34 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     return EXIT_FINDINGS if any(d.severity >= settings.fail_on for d in diagnostics) else EXIT_OK
 
 
-def _lint_stdin(args: argparse.Namespace, settings) -> list:
-    from kerasnanlint.engine import lint_source
+@dataclass(frozen=True)
+class _StdinText:
+    """Standard input: its bytes, the path findings carry (--stdin-filename, else -), and whether
+    --force-exclude excludes that path (then it is neither linted nor fixed)."""
 
-    data = sys.stdin.buffer.read()
-    args.stdin_data = data  # --fix / --diff rewrite this text
-    name = args.stdin_filename or "-"
-    if args.stdin_filename and settings.force_exclude and settings.is_excluded(name):
-        return []
-    from kerasnanlint.engine import SourceError, decode
-    from kerasnanlint.formats.source_lines import remember
+    data: bytes
+    name: str
+    excluded: bool
 
-    try:  # the renderers must read columns from this text, not from a file on disk that may differ
-        remember(name, decode(data))
-    except SourceError:
-        pass
-    return lint_source(data, name, settings)
+    @classmethod
+    def read(cls, filename: str | None, settings) -> _StdinText:
+        name = filename or "-"
+        excluded = bool(filename and settings.force_exclude and settings.is_excluded(name))
+        return cls(sys.stdin.buffer.read(), name, excluded)
+
+    def lint(self, settings, sources) -> list:
+        """The findings; the text goes into ``sources``, which renderers must read rather than a file on disk
+        that may differ."""
+        if self.excluded:
+            return []
+        from kerasnanlint.engine import lint_source
+        from kerasnanlint.source import SourceError, SourceFile
+
+        try:
+            sources.add(SourceFile.from_bytes(self.name, self.data))
+        except SourceError:
+            pass
+        return lint_source(self.data, self.name, settings)
 
 
 def _print_statistics(diagnostics: list, out=sys.stdout, *, as_json: bool = False) -> None:
@@ -316,7 +346,7 @@ def _print_summary(diagnostics: list, files: int, fixed: int, out=sys.stdout, *,
     parts = ", ".join(f"{by_sev[s]} {s if by_sev[s] == 1 else plural[s]}" for s in plural if by_sev[s])
     n = len(diagnostics)
     print(f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {files} file{'s' if files != 1 else ''}.", file=out)
-    from kerasnanlint.fix import fix_summary
+    from kerasnanlint.fix_cli import fix_summary
 
     hint = fix_summary(diagnostics, unsafe)
     if hint:  # on standard error: the summary line stays the last line of the report
