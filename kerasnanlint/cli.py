@@ -12,17 +12,23 @@ from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from kerasnanlint import __version__
 from kerasnanlint.formats import FORMATS
 from kerasnanlint.rule import parse_codes
+
+if TYPE_CHECKING:  # imported where used: `kerasnanlint --version` stays fast
+    from kerasnanlint.config import Settings
+    from kerasnanlint.diagnostics import Diagnostic
+    from kerasnanlint.source import Sources
 
 SUBCOMMANDS = ("check", "rules", "rule", "confirm", "lsp")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):
-    pass
+    """A bad command line or configuration: printed as ``kerasnanlint: error: ...``, exit code 2."""
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -33,6 +39,7 @@ def _codes(text: str) -> tuple[str, ...]:
 
 
 def add_lint_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``check`` and ``confirm``: paths, format, selection, fixing (ruff's names)."""
     p.add_argument("paths", nargs="*", type=Path, help="files or folders to lint; - reads standard input")
     p.add_argument(
         "--format",
@@ -70,6 +77,7 @@ def add_lint_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
+    """The runtime probes' options (``confirm``, ``check --confirm``)."""
     p.add_argument("--budget", type=float, default=120.0, help="total seconds for runtime probes")
     p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     p.add_argument("--trials", type=int, default=2, help="trials per probe search")
@@ -77,6 +85,7 @@ def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand."""
     parser = argparse.ArgumentParser(
         prog="kerasnanlint",
         description="Find the Keras/KerasTuner code that makes searches score NaN or fail.",
@@ -99,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line (``check`` when no subcommand is named); returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version"):
         argv.insert(0, "check")
@@ -194,7 +204,7 @@ class _KnownCodes(Collection[str]):
         return sum(1 for _ in dict.fromkeys(self))
 
 
-def _settings(args: argparse.Namespace, anchor: Path):
+def _settings(args: argparse.Namespace, anchor: Path) -> Settings:
     from kerasnanlint.config import ConfigError, load_settings, validate_codes
     from kerasnanlint.diagnostics import Severity
 
@@ -226,8 +236,6 @@ def _settings(args: argparse.Namespace, anchor: Path):
 
 
 def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
-    from kerasnanlint.diagnostics import Diagnostic
-
     if not args.paths:  # --stdin-filename alone reads standard input, as in ruff (what editors send)
         args.paths = [Path("-" if args.stdin_filename else ".")]
     stdin = [p for p in args.paths if str(p) == "-"]
@@ -259,14 +267,12 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     if args.fix or args.diff:  # --unsafe-fixes alone applies nothing, as in ruff
         from kerasnanlint.fix_cli import fix_files, fix_stdin
 
-        unsafe, diff = args.unsafe_fixes, args.diff
+        mode = {"unsafe": bool(args.unsafe_fixes), "diff": bool(args.diff)}
         if stdin_text is not None:
             data, name, excluded = stdin_text.data, stdin_text.name, stdin_text.excluded
-            diagnostics, fixed = fix_stdin(
-                data, name, diagnostics, settings, sources, excluded=excluded, unsafe=unsafe, diff=diff
-            )
+            diagnostics, fixed = fix_stdin(data, name, diagnostics, settings, sources, excluded=excluded, **mode)
         else:
-            diagnostics, fixed = fix_files(diagnostics, settings, sources, unsafe=unsafe, diff=diff, digests=digests)
+            diagnostics, fixed = fix_files(diagnostics, settings, sources, digests=digests, **mode)
         if args.diff:  # as in ruff, the diff is the output; exit 1 when there is one
             return EXIT_FINDINGS if fixed and not args.exit_zero else EXIT_OK
         if stdin:
@@ -302,12 +308,13 @@ class _StdinText:
     excluded: bool
 
     @classmethod
-    def read(cls, filename: str | None, settings) -> _StdinText:
+    def read(cls, filename: str | None, settings: Settings) -> _StdinText:
+        """Read standard input, named ``filename`` when --stdin-filename gave one."""
         name = filename or "-"
         excluded = bool(filename and settings.force_exclude and settings.is_excluded(name))
         return cls(sys.stdin.buffer.read(), name, excluded)
 
-    def lint(self, settings, sources) -> list:
+    def lint(self, settings: Settings, sources: Sources) -> list[Diagnostic]:
         """The findings; the text goes into ``sources``, which renderers must read rather than a file on disk
         that may differ."""
         if self.excluded:
@@ -322,7 +329,7 @@ class _StdinText:
         return lint_source(self.data, self.name, settings)
 
 
-def _print_statistics(diagnostics: list, out=sys.stdout, *, as_json: bool = False) -> None:
+def _print_statistics(diagnostics: list[Diagnostic], out: TextIO = sys.stdout, *, as_json: bool = False) -> None:
     counts = Counter((d.rule, d.name, str(d.severity)) for d in diagnostics)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if as_json:
@@ -335,7 +342,9 @@ def _print_statistics(diagnostics: list, out=sys.stdout, *, as_json: bool = Fals
         print(f"{n:5d}  {code}  [{sev}]  {name}", file=out)
 
 
-def _print_summary(diagnostics: list, files: int, fixed: int, out=sys.stdout, *, unsafe: bool = False) -> None:
+def _print_summary(
+    diagnostics: list[Diagnostic], files: int, fixed: int, out: TextIO = sys.stdout, *, unsafe: bool = False
+) -> None:
     if fixed:
         print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=out)
     if not diagnostics:

@@ -601,6 +601,34 @@ def test_fix_paths_leaves_a_file_changed_during_the_run(tmp_path: Path, monkeypa
     assert f.read_text().endswith("edited meanwhile\n") and run.fixed == 0
 
 
+def test_fix_starts_from_the_runs_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kerasnanlint import engine
+    from kerasnanlint.runner import lint_paths
+
+    f = tmp_path / "m.py"
+    f.write_text(HEADER + "m = x == np.nan\n")
+    run = lint_paths([f], Settings(), use_cache=False)
+
+    def no_second_lint(*args, **kwargs):
+        raise AssertionError("the file was linted again")
+
+    monkeypatch.setattr(engine, "lint_source", no_second_lint)  # later rounds lint the fixed text otherwise
+    fixed = fix_paths(run.diagnostics, Settings(), unsafe=False, digests=run.digests)
+    assert fixed.fixed == 1 and f.read_text().endswith("m = np.isnan(x)\n")
+
+
+def test_fix_lints_a_file_again_when_it_changed_since_the_run(tmp_path: Path) -> None:
+    from kerasnanlint.runner import lint_paths
+
+    f = tmp_path / "m.py"
+    f.write_text(HEADER + "m = x == np.nan\n")
+    run = lint_paths([f], Settings(), use_cache=False)
+    f.write_text(HEADER + "# moved down\n\nm = y == np.nan\n")  # the run's positions no longer hold
+    fixed = fix_paths(run.diagnostics, Settings(), unsafe=False, digests=run.digests)
+    assert fixed.fixed == 1 and f.read_text() == HEADER + "# moved down\n\nm = np.isnan(y)\n"
+    assert fixed.diagnostics == []
+
+
 def test_a_line_added_after_a_last_line_without_newline() -> None:
     from kerasnanlint.diagnostics import Edit, Fix
 
