@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from kerasnanlint.diagnostics import Applicability, Diagnostic
 from kerasnanlint.fix import MAX_ROUNDS, FixResult, allowed, fix_bytes
-from kerasnanlint.source import NEWLINE, SourceFile
+from kerasnanlint.source import NEWLINE, SourceFile, source_encoding
 
 if TYPE_CHECKING:
     from kerasnanlint.config import Settings
@@ -134,7 +134,7 @@ def _fix_path(
         if not write_atomic(Path(path), new, data):
             run.messages.append(f"{path}: changed on disk while fixing; not overwritten")
             return diags
-        run.written.append(SourceFile(path, result.text))  # renderers must read the new text
+        run.written.append(SourceFile(path, result.text, source_encoding(new)))  # renderers read the new text
     run.fixed += result.fixed
     if write or new == data:
         return result.remaining
@@ -211,7 +211,7 @@ def fix_stdin(
     sys.stdout.flush()
     sys.stdout.buffer.write(new)
     sys.stdout.buffer.flush()
-    sources.add(SourceFile(name, result.text))  # the findings left refer to the fixed text
+    sources.add(SourceFile(name, result.text, source_encoding(new)))  # the findings left refer to the fixed text
     return result.remaining, result.fixed
 
 
