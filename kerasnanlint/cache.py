@@ -29,16 +29,20 @@ def code_fingerprint() -> str:
 
 
 class Cache:
+    """The entries of one settings fingerprint under ``root/.kerasnanlint_cache``."""
+
     def __init__(self, root: Path, settings_fingerprint: str) -> None:
         self.folder = root / CACHE_DIR_NAME / f"{__version__}-{code_fingerprint()}" / settings_fingerprint
         self._ready = False
 
     @staticmethod
     def key(path: str, data: bytes) -> str:
+        """The entry of a file shown as ``path`` holding ``data``."""
         # The display path is part of the key because diagnostics carry it.
         return hashlib.blake2b(path.encode() + b"\0" + data, digest_size=16).hexdigest()
 
     def get(self, key: str) -> list[Diagnostic] | None:
+        """The findings stored under ``key``; None on a miss (or an unreadable entry)."""
         try:
             raw = (self.folder / key[:2] / key).read_text(encoding="utf-8")
             return [Diagnostic.from_json(d) for d in json.loads(raw)]
@@ -46,6 +50,7 @@ class Cache:
             return None
 
     def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
+        """Store the findings under ``key``, atomically; a folder we cannot write to is silently skipped."""
         target = self.folder / key[:2] / key
         try:
             if not self._ready:

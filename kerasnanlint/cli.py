@@ -9,18 +9,26 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from kerasnanlint import __version__
 from kerasnanlint.formats import FORMATS
 from kerasnanlint.rule import parse_codes
+
+if TYPE_CHECKING:  # imported where used: `kerasnanlint --version` stays fast
+    from kerasnanlint.config import Settings
+    from kerasnanlint.diagnostics import Diagnostic
+    from kerasnanlint.source import Sources
 
 SUBCOMMANDS = ("check", "rules", "rule", "confirm", "lsp")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):
-    pass
+    """A bad command line or configuration: printed as ``kerasnanlint: error: ...``, exit code 2."""
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -31,6 +39,7 @@ def _codes(text: str) -> tuple[str, ...]:
 
 
 def add_lint_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``check`` and ``confirm``: paths, format, selection, fixing (ruff's names)."""
     p.add_argument("paths", nargs="*", type=Path, help="files or folders to lint; - reads standard input")
     p.add_argument(
         "--format",
@@ -68,6 +77,7 @@ def add_lint_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
+    """The runtime probes' options (``confirm``, ``check --confirm``)."""
     p.add_argument("--budget", type=float, default=120.0, help="total seconds for runtime probes")
     p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     p.add_argument("--trials", type=int, default=2, help="trials per probe search")
@@ -75,6 +85,7 @@ def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand."""
     parser = argparse.ArgumentParser(
         prog="kerasnanlint",
         description="Find the Keras/KerasTuner code that makes searches score NaN or fail.",
@@ -97,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line (``check`` when no subcommand is named); returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version"):
         argv.insert(0, "check")
@@ -174,19 +186,25 @@ def _cmd_lsp() -> int:
     return EXIT_OK
 
 
-class _KnownCodes:
+class _KnownCodes(Collection[str]):
     """Every rule code, for validating configured codes: "KNL000" first, which the registry defines without
     importing the checks (and LibCST), so the usual "KNL" prefix is validated for free and a run whose files
     are all cached never imports LibCST."""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         from kerasnanlint.registry import SYNTAX_ERROR, all_rules
 
         yield SYNTAX_ERROR.code
         yield from all_rules()
 
+    def __contains__(self, code: object) -> bool:
+        return any(k == code for k in self)
 
-def _settings(args: argparse.Namespace, anchor: Path):
+    def __len__(self) -> int:
+        return sum(1 for _ in dict.fromkeys(self))
+
+
+def _settings(args: argparse.Namespace, anchor: Path) -> Settings:
     from kerasnanlint.config import ConfigError, load_settings, validate_codes
     from kerasnanlint.diagnostics import Severity
 
@@ -218,8 +236,6 @@ def _settings(args: argparse.Namespace, anchor: Path):
 
 
 def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
-    from kerasnanlint.diagnostics import Diagnostic
-
     if not args.paths:  # --stdin-filename alone reads standard input, as in ruff (what editors send)
         args.paths = [Path("-" if args.stdin_filename else ".")]
     stdin = [p for p in args.paths if str(p) == "-"]
@@ -233,25 +249,33 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     anchor = Path(args.stdin_filename) if args.stdin_filename else (args.paths[0] if not stdin else Path("."))
     settings = _settings(args, anchor)  # an unsaved --stdin-filename still finds its project's config
 
+    from kerasnanlint.source import Sources
+
+    sources = Sources()  # what the renderers read lines from: disk, unless standard input or --fix say otherwise
     diagnostics: list[Diagnostic]
-    files = 0
-    if stdin:
-        diagnostics, files = _lint_stdin(args, settings), 1
+    stdin_text = _StdinText.read(args.stdin_filename, settings) if stdin else None
+    if stdin_text is not None:
+        diagnostics, files, digests = stdin_text.lint(settings, sources), 1, None
     else:
         from kerasnanlint.runner import lint_paths
 
         result = lint_paths(args.paths, settings, jobs=args.jobs, use_cache=not args.no_cache and not confirm)
-        diagnostics, files = result.diagnostics, result.files_checked
+        diagnostics, files, digests = result.diagnostics, result.files_checked, result.digests
 
     fixed = 0
     out = sys.stdout
-    if args.fix or args.diff or args.unsafe_fixes:
-        from kerasnanlint.fix import apply_fixes_cli
+    if args.fix or args.diff:  # --unsafe-fixes alone applies nothing, as in ruff
+        from kerasnanlint.fix_cli import fix_files, fix_stdin
 
-        diagnostics, fixed = apply_fixes_cli(args, settings, diagnostics)
+        mode = {"unsafe": bool(args.unsafe_fixes), "diff": bool(args.diff)}
+        if stdin_text is not None:
+            data, name, excluded = stdin_text.data, stdin_text.name, stdin_text.excluded
+            diagnostics, fixed = fix_stdin(data, name, diagnostics, settings, sources, excluded=excluded, **mode)
+        else:
+            diagnostics, fixed = fix_files(diagnostics, settings, sources, digests=digests, **mode)
         if args.diff:  # as in ruff, the diff is the output; exit 1 when there is one
             return EXIT_FINDINGS if fixed and not args.exit_zero else EXIT_OK
-        if stdin and args.fix:
+        if stdin:
             out = sys.stderr  # standard output carries the fixed source
 
     if confirm:
@@ -264,7 +288,7 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     if args.statistics:  # instead of the findings, as ruff does: json/sarif output must stay parseable
         _print_statistics(diagnostics, out, as_json=args.format != "text")
     else:
-        out.write(renderer(args.format)(diagnostics))
+        out.write(renderer(args.format)(diagnostics, sources))
     if args.format == "text" and not args.quiet:
         _print_summary(diagnostics, files, fixed, out, unsafe=args.unsafe_fixes)
     if args.exit_zero:
@@ -274,25 +298,38 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     return EXIT_FINDINGS if any(d.severity >= settings.fail_on for d in diagnostics) else EXIT_OK
 
 
-def _lint_stdin(args: argparse.Namespace, settings) -> list:
-    from kerasnanlint.engine import lint_source
+@dataclass(frozen=True)
+class _StdinText:
+    """Standard input: its bytes, the path findings carry (--stdin-filename, else -), and whether
+    --force-exclude excludes that path (then it is neither linted nor fixed)."""
 
-    data = sys.stdin.buffer.read()
-    args.stdin_data = data  # --fix / --diff rewrite this text
-    name = args.stdin_filename or "-"
-    if args.stdin_filename and settings.force_exclude and settings.is_excluded(name):
-        return []
-    from kerasnanlint.engine import SourceError, decode
-    from kerasnanlint.formats.source_lines import remember
+    data: bytes
+    name: str
+    excluded: bool
 
-    try:  # the renderers must read columns from this text, not from a file on disk that may differ
-        remember(name, decode(data))
-    except SourceError:
-        pass
-    return lint_source(data, name, settings)
+    @classmethod
+    def read(cls, filename: str | None, settings: Settings) -> _StdinText:
+        """Read standard input, named ``filename`` when --stdin-filename gave one."""
+        name = filename or "-"
+        excluded = bool(filename and settings.force_exclude and settings.is_excluded(name))
+        return cls(sys.stdin.buffer.read(), name, excluded)
+
+    def lint(self, settings: Settings, sources: Sources) -> list[Diagnostic]:
+        """The findings; the text goes into ``sources``, which renderers must read rather than a file on disk
+        that may differ."""
+        if self.excluded:
+            return []
+        from kerasnanlint.engine import lint_source
+        from kerasnanlint.source import SourceError, SourceFile
+
+        try:
+            sources.add(SourceFile.from_bytes(self.name, self.data))
+        except SourceError:
+            pass
+        return lint_source(self.data, self.name, settings)
 
 
-def _print_statistics(diagnostics: list, out=sys.stdout, *, as_json: bool = False) -> None:
+def _print_statistics(diagnostics: list[Diagnostic], out: TextIO = sys.stdout, *, as_json: bool = False) -> None:
     counts = Counter((d.rule, d.name, str(d.severity)) for d in diagnostics)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if as_json:
@@ -305,7 +342,9 @@ def _print_statistics(diagnostics: list, out=sys.stdout, *, as_json: bool = Fals
         print(f"{n:5d}  {code}  [{sev}]  {name}", file=out)
 
 
-def _print_summary(diagnostics: list, files: int, fixed: int, out=sys.stdout, *, unsafe: bool = False) -> None:
+def _print_summary(
+    diagnostics: list[Diagnostic], files: int, fixed: int, out: TextIO = sys.stdout, *, unsafe: bool = False
+) -> None:
     if fixed:
         print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=out)
     if not diagnostics:
@@ -316,7 +355,7 @@ def _print_summary(diagnostics: list, files: int, fixed: int, out=sys.stdout, *,
     parts = ", ".join(f"{by_sev[s]} {s if by_sev[s] == 1 else plural[s]}" for s in plural if by_sev[s])
     n = len(diagnostics)
     print(f"Found {n} finding{'s' if n != 1 else ''} ({parts}) in {files} file{'s' if files != 1 else ''}.", file=out)
-    from kerasnanlint.fix import fix_summary
+    from kerasnanlint.fix_cli import fix_summary
 
     hint = fix_summary(diagnostics, unsafe)
     if hint:  # on standard error: the summary line stays the last line of the report

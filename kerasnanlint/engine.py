@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-import tokenize
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from io import BytesIO
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -19,30 +17,8 @@ from kerasnanlint.files import mentions_keras
 from kerasnanlint.positions import Positions
 from kerasnanlint.registry import RULES, SYNTAX_ERROR, checks_for
 from kerasnanlint.semantics.module import children, collect
+from kerasnanlint.source import SourceError, decode  # re-exported: engine.SourceError is what callers know
 from kerasnanlint.suppressions import parse_suppressions
-
-
-class SourceError(Exception):
-    """A file that cannot be decoded or parsed: reported as KNL000."""
-
-    def __init__(self, message: str, line: int = 1, col: int = 1) -> None:
-        super().__init__(message)
-        self.message, self.line, self.col = message, line, col
-
-
-def decode(data: bytes) -> str:
-    """Bytes -> text honouring a PEP 263 coding cookie and a BOM (UTF-8 by default)."""
-    try:
-        encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise SourceError(f"cannot decode file: {exc.msg}") from None
-    try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
-        raise SourceError(f"cannot decode file as {encoding}: {exc}", line) from None
-    return text.removeprefix("\ufeff")
-
 
 # LibCST's native parser recurses once per nesting level. On the main thread's 8 MiB stack a pathological but
 # valid file (a 20,000-term sum, thousands of nested calls) overflows it and kills the whole process, which no

@@ -1,38 +1,32 @@
-"""Apply the fixes findings carry: ``--fix``, ``--unsafe-fixes``, ``--diff``.
+"""Fix one file's text with the fixes its findings carry: the edit arithmetic and the rounds.
 
-A file is fixed in rounds, like ruff: lint, apply every applicable fix whose edits do not overlap another's
-(bottom-up, so earlier offsets stay valid), re-parse and re-lint, repeat until nothing applicable is left. A
-round whose result does not parse, cannot be encoded in the file's encoding, keeps a finding it meant to remove
-or brings a new one that cannot be fixed in turn is retried one fix at a time; a fix that fails alone is
-dropped and reported. The end result never holds more warnings or errors of a rule than the file had. Files are written
-atomically, in their own encoding, newline style and permissions, and never when they changed on disk while
-we worked.
+A pure library (no files, no printing): the command line's ``--fix``, ``--unsafe-fixes`` and ``--diff`` are
+kerasnanlint/fix_cli.py. A text is fixed in rounds, like ruff: apply every applicable fix whose edits do not
+overlap another's (bottom-up, so earlier offsets stay valid), re-parse and re-lint, repeat until nothing
+applicable is left. The first round starts from the findings the caller already has (the run's lint of that
+very text); only the texts the rounds produce are linted here. A round whose result does not parse, cannot be
+encoded in the file's encoding, keeps a finding it meant to remove or brings a new one that cannot be fixed in
+turn is retried one fix at a time; a fix that fails alone is dropped and reported. The end result never holds
+more warnings or errors of a rule than the file had.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
-import re
-import stat
-import sys
-import tempfile
-import tokenize
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from io import BytesIO
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from kerasnanlint.diagnostics import Applicability, Diagnostic, Fix, Severity
+from kerasnanlint.source import NEWLINE, SourceError, SourceFile
 
 if TYPE_CHECKING:
     from kerasnanlint.config import Settings
 
+_NEWLINE = NEWLINE  # kerasnanlint/fixes/common.py imports this name; source.NEWLINE is the one to use
+
 # ruff stops after 100 rounds; our fixes rarely chain, so a smaller bound still converges.
 MAX_ROUNDS = 25
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -49,10 +43,12 @@ class FixResult:
 
     @property
     def changed(self) -> bool:
+        """Did any fix survive?"""
         return self.text != self.original
 
 
 def allowed(fix: Fix | None, unsafe: bool) -> bool:
+    """May ``fix`` be applied: safe fixes always, unsafe ones with ``--unsafe-fixes``."""
     return fix is not None and (unsafe or fix.applicability == Applicability.SAFE)
 
 
@@ -61,7 +57,7 @@ def allowed(fix: Fix | None, unsafe: bool) -> bool:
 
 def _line_starts(text: str) -> list[int]:
     starts = [0]
-    starts.extend(m.end() for m in _NEWLINE.finditer(text))
+    starts.extend(m.end() for m in NEWLINE.finditer(text))
     return starts
 
 
@@ -72,7 +68,8 @@ def _offset(starts: list[int], text: str, line: int, col: int) -> int:
 
 
 def newline_of(text: str) -> str:
-    m = _NEWLINE.search(text)
+    """The newline style of ``text`` (its first newline; \\n when it has none)."""
+    m = NEWLINE.search(text)
     return m.group() if m else "\n"
 
 
@@ -80,7 +77,7 @@ def _spans(text: str, starts: list[int], fix: Fix) -> list[tuple[int, int, str]]
     nl = newline_of(text)
     spans = []
     for e in fix.edits:
-        content = _NEWLINE.sub(lambda _: nl, e.content)  # fixers write \n; the file keeps its own newlines
+        content = NEWLINE.sub(lambda _: nl, e.content)  # fixers write \n; the file keeps its own newlines
         if e.line > len(starts) and not text.endswith(("\n", "\r")):
             content = nl + content  # a line added after a last line that has no newline of its own
         spans.append((_offset(starts, text, e.line, e.col), _offset(starts, text, e.end_line, e.end_col), content))
@@ -128,7 +125,7 @@ def _key(d: Diagnostic) -> tuple[Any, ...]:
 
 def _lint(text: str, path: str, settings: Settings) -> list[Diagnostic] | str:
     """Findings of ``text``, or why it does not parse."""
-    from kerasnanlint.engine import SourceError, lint_module, parse
+    from kerasnanlint.engine import lint_module, parse
     from kerasnanlint.files import mentions_keras
 
     try:
@@ -187,25 +184,38 @@ def _advice_only(diagnostics: list[Diagnostic], rule: str) -> bool:
 
 @dataclass
 class _State:
+    """The text after an accepted round, its findings and the fixes applied so far."""
+
     text: str
     diagnostics: list[Diagnostic]
     fixed: int
 
 
-def fix_text(text: str, path: str, settings: Settings, *, unsafe: bool = False, encoding: str = "utf-8") -> FixResult:
-    """Fix one file's (decoded) text in rounds; ``remaining`` are the findings of the result."""
-    result = FixResult(path, text, text)
-    current = _lint(text, path, settings)
-    if isinstance(current, str):  # an unparsable file has nothing to fix (KNL000 is reported elsewhere)
+def fix_text(
+    text: str,
+    diagnostics: list[Diagnostic] | None,
+    settings: Settings,
+    *,
+    path: str,
+    unsafe: bool = False,
+    encoding: str = "utf-8",
+) -> FixResult:
+    """Fix one file's (decoded) text in rounds; ``remaining`` are the findings of the result.
+
+    ``diagnostics`` are the findings of ``text`` linted as ``path`` with ``settings`` (the run's own, reused for
+    the first round); None lints ``text`` first. An unparsable text has no fixes (KNL000 is its finding).
+    """
+    if diagnostics is None:
         from kerasnanlint.engine import lint_source
 
-        result.remaining = lint_source(text, path, settings)
-        return result
+        diagnostics = lint_source(text, path, settings)
+    result = FixResult(path, text, text)
     rejected: set[tuple[Any, ...]] = set()
 
     def fixable(d: Diagnostic) -> bool:
         return allowed(d.fix, unsafe) and _key(d) not in rejected
 
+    current = diagnostics
     history = [_State(text, current, 0)]
     for _ in range(MAX_ROUNDS):
         todo = [d for d in current if fixable(d)]
@@ -233,8 +243,14 @@ def fix_text(text: str, path: str, settings: Settings, *, unsafe: bool = False, 
             break  # the other fixes' positions refer to the old text: re-lint first
     else:
         result.converged = not any(fixable(d) for d in current)
-    # The end result may not hold more findings of any rule than the file had: otherwise go back to the last
-    # round that did not (a finding revealed by one fix whose own fix was then dropped).
+    final = _last_not_worse(history, result.dropped)
+    result.text, result.fixed, result.remaining = final.text, final.fixed, final.diagnostics
+    return result
+
+
+def _last_not_worse(history: list[_State], dropped: list[str]) -> _State:
+    """The last round whose findings hold no more of any rule than the file had: later rounds are undone (a
+    finding revealed by one fix whose own fix was then dropped), and ``dropped`` says so."""
     original = Counter(d.rule for d in history[0].diagnostics)
 
     def worse_than_original(state: _State) -> list[str]:
@@ -245,211 +261,28 @@ def fix_text(text: str, path: str, settings: Settings, *, unsafe: bool = False, 
     while worse_than_original(final):
         history.pop()
         worse = worse_than_original(final)
-        result.dropped.append(f"{final.fixed - history[-1].fixed} fix(es) undone: they led to new {', '.join(worse)}")
+        dropped.append(f"{final.fixed - history[-1].fixed} fix(es) undone: they led to new {', '.join(worse)}")
         final = history[-1]
-    result.text, result.fixed, result.remaining = final.text, final.fixed, final.diagnostics
-    return result
+    return final
 
 
-# --- files ----------------------------------------------------------------------------------------------------
+def fix_bytes(
+    data: bytes, path: str, settings: Settings, *, unsafe: bool, diagnostics: list[Diagnostic] | None = None
+) -> tuple[FixResult, bytes]:
+    """Fix a file's bytes: the result and the bytes to write (equal to ``data`` when nothing changed).
 
-
-def source_encoding(data: bytes) -> str:
-    """The codec that writes text back as the file had it: PEP 263 cookie, BOM (utf-8-sig) or UTF-8."""
-    try:
-        encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
-    except SyntaxError:
-        return "utf-8"
-    return encoding
-
-
-def write_atomic(path: Path, data: bytes, expected: bytes) -> bool:
-    """Replace ``path``'s content with ``data`` unless it no longer holds ``expected``.
-
-    A temporary file in the same folder is renamed over the target (atomic on POSIX and Windows), after
-    taking the target's permission bits. A symlink is followed: its target is rewritten, the link stays.
+    ``diagnostics``: as for fix_text, the findings of ``data`` when the caller has them. The bytes written keep
+    the file's encoding (coding cookie, BOM) and newline style.
     """
-    target = Path(os.path.realpath(path))
     try:
-        if target.read_bytes() != expected:
-            return False
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        return False
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".knl-tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        if target.read_bytes() != expected:  # changed while we wrote: leave the user's version
-            os.unlink(tmp)
-            return False
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return True
-
-
-def fix_bytes(data: bytes, path: str, settings: Settings, *, unsafe: bool) -> tuple[FixResult, bytes]:
-    """Fix a file's bytes: the result and the bytes to write (equal to ``data`` when nothing changed)."""
-    from kerasnanlint.engine import SourceError, decode, lint_source
-
-    try:
-        text = decode(data)
+        source = SourceFile.from_bytes(path, data)
     except SourceError:
-        return FixResult(path, "", "", remaining=lint_source(data, path, settings)), data
-    encoding = source_encoding(data)
-    result = fix_text(text, path, settings, unsafe=unsafe, encoding=encoding)
+        if diagnostics is None:
+            from kerasnanlint.engine import lint_source
+
+            diagnostics = lint_source(data, path, settings)
+        return FixResult(path, "", "", remaining=diagnostics), data
+    result = fix_text(source.text, diagnostics, settings, path=path, unsafe=unsafe, encoding=source.encoding)
     if not result.changed:
         return result, data
-    return result, result.text.encode(encoding)
-
-
-def unified_diff(path: str, before: str, after: str) -> str:
-    a = _NEWLINE.split(before)
-    b = _NEWLINE.split(after)
-    # Re-attach "\n" per line for difflib; a last line without newline gets git's marker.
-    lines_a = [x + "\n" for x in a[:-1]] + ([a[-1] + "\n\\ No newline at end of file\n"] if a[-1] else [])
-    lines_b = [x + "\n" for x in b[:-1]] + ([b[-1] + "\n\\ No newline at end of file\n"] if b[-1] else [])
-    return "".join(difflib.unified_diff(lines_a, lines_b, fromfile=path, tofile=path))
-
-
-@dataclass
-class FixRun:
-    diagnostics: list[Diagnostic]
-    fixed: int
-    results: list[FixResult]
-    messages: list[str]  # for standard error: dropped fixes, files left alone
-
-
-def fix_paths(diagnostics: list[Diagnostic], settings: Settings, *, unsafe: bool, write: bool = True) -> FixRun:
-    """Fix every file that has an applicable fix; return the findings left (for all files) and the count."""
-    from kerasnanlint.formats import source_lines
-
-    by_path: dict[str, list[Diagnostic]] = {}
-    for d in diagnostics:
-        by_path.setdefault(d.path, []).append(d)
-    out: list[Diagnostic] = []
-    results: list[FixResult] = []
-    messages: list[str] = []
-    fixed = 0
-    for path, diags in by_path.items():
-        if not any(allowed(d.fix, unsafe) for d in diags):
-            out.extend(diags)
-            continue
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            messages.append(f"{path}: not fixed, cannot read it: {exc.strerror or exc}")
-            out.extend(diags)
-            continue
-        try:
-            result, new = fix_bytes(data, path, settings, unsafe=unsafe)
-        except RecursionError:
-            messages.append(f"{path}: not fixed, too deeply nested to analyse")
-            out.extend(diags)
-            continue
-        results.append(result)
-        messages.extend(f"{path}: {m}" for m in result.dropped)
-        if not result.converged:
-            messages.append(f"{path}: fixes did not converge after {MAX_ROUNDS} rounds")
-        if write and new != data:
-            if not write_atomic(Path(path), new, data):
-                messages.append(f"{path}: changed on disk while fixing; not overwritten")
-                out.extend(diags)
-                continue
-            remember = getattr(source_lines, "remember", None)
-            if remember is not None:  # renderers must read the new text, not a cached old one
-                remember(path, result.text)
-        if write or new == data:
-            out.extend(result.remaining)
-            fixed += result.fixed
-        else:  # --diff: nothing written, the findings stay as they are on disk
-            out.extend(diags)
-            fixed += result.fixed
-    out.sort(key=Diagnostic.sort_key)
-    return FixRun(out, fixed, results, messages)
-
-
-def fix_summary(diagnostics: list[Diagnostic], unsafe: bool) -> str | None:
-    """ruff's closing hint: how many findings --fix would fix, and how many more --unsafe-fixes would."""
-    fixable = sum(1 for d in diagnostics if allowed(d.fix, unsafe))
-    hidden = 0 if unsafe else _hidden_unsafe(diagnostics)
-    more = f"{_plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option" if hidden else ""
-    if fixable:
-        return f"[*] {fixable} fixable with the `--fix` option" + (f" ({more})." if more else ".")
-    return f"No fixes available ({more})." if more else None
-
-
-def _hidden_unsafe(diagnostics: list[Diagnostic]) -> int:
-    return sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == Applicability.UNSAFE)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}{'es' if word.endswith('x') else 's'}"
-
-
-def apply_fixes_cli(args: Any, settings: Settings, diagnostics: list[Diagnostic]) -> tuple[list[Diagnostic], int]:
-    """The CLI's --fix / --unsafe-fixes / --diff. Returns the findings left and how many were fixed.
-
-    As in ruff, ``--unsafe-fixes`` alone applies nothing (it only widens what --fix and --diff apply), and
-    ``--diff`` prints the diff and writes nothing. Standard input with --fix prints the fixed source.
-    """
-    if not (args.fix or args.diff):
-        return diagnostics, 0
-    unsafe = bool(args.unsafe_fixes)
-    err: TextIO = sys.stderr
-    stdin_data = getattr(args, "stdin_data", None)
-    if stdin_data is not None:
-        return _fix_stdin(args, settings, diagnostics, stdin_data, unsafe)
-    run = fix_paths(diagnostics, settings, unsafe=unsafe, write=not args.diff)
-    for m in run.messages:
-        print(f"kerasnanlint: {m}", file=err)
-    if args.diff:
-        for r in run.results:
-            if r.changed:
-                sys.stdout.write(unified_diff(r.path, r.original, r.text))
-        _diff_summary(run.fixed, run.diagnostics, unsafe, err)
-    return run.diagnostics, run.fixed
-
-
-def _diff_summary(fixed: int, left: list[Diagnostic], unsafe: bool, err: TextIO) -> None:
-    hidden = 0 if unsafe else _hidden_unsafe(left)
-    hint = f" ({_plural(hidden, 'fix')} available with `--unsafe-fixes`)" if hidden else ""
-    if fixed:
-        print(f"Would fix {_plural(fixed, 'finding')}{hint}.", file=err)
-    else:
-        print(f"No findings would be fixed{hint}.", file=err)
-
-
-def _fix_stdin(
-    args: Any, settings: Settings, diagnostics: list[Diagnostic], data: bytes, unsafe: bool
-) -> tuple[list[Diagnostic], int]:
-    path = args.stdin_filename or "-"
-    if args.stdin_filename and settings.force_exclude and settings.is_excluded(path):
-        if not args.diff:
-            sys.stdout.buffer.write(data)  # excluded: passed through untouched
-            sys.stdout.buffer.flush()
-        return diagnostics, 0
-    result, new = fix_bytes(data, path, settings, unsafe=unsafe)
-    for m in result.dropped:
-        print(f"kerasnanlint: {path}: {m}", file=sys.stderr)
-    if args.diff:
-        if result.changed:
-            sys.stdout.write(unified_diff(path, result.original, result.text))
-        _diff_summary(result.fixed, result.remaining, unsafe, sys.stderr)
-        return diagnostics, result.fixed
-    # ruff prints the source, fixed or not, so that editors can pipe a buffer through --fix.
-    sys.stdout.flush()
-    sys.stdout.buffer.write(new)
-    sys.stdout.buffer.flush()
-    from kerasnanlint.formats import source_lines
-
-    remember = getattr(source_lines, "remember", None)
-    if remember is not None:
-        remember(path, result.text)
-    return result.remaining, result.fixed
+    return result, result.text.encode(source.encoding)

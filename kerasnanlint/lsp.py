@@ -23,8 +23,8 @@ from kerasnanlint.config import ConfigError, Settings, load_settings, validate_c
 from kerasnanlint.diagnostics import Diagnostic, Edit
 from kerasnanlint.engine import lint_source
 from kerasnanlint.formats.lsp import lsp_range, to_lsp
-from kerasnanlint.formats.source_lines import split_lines
 from kerasnanlint.registry import all_rules
+from kerasnanlint.source import SourceFile
 from kerasnanlint.suppressions import add_noqa_edit
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,7 @@ class _Linted:
     """One document's last lint: the text it was computed from and each finding with its LSP form."""
 
     version: int | None
-    text: str
-    lines: tuple[str, ...]
+    source: SourceFile  # the editor's text, under the document's path (or URI)
     findings: list[tuple[Diagnostic, types.Diagnostic]]
     config_error: str | None = None
 
@@ -58,6 +57,8 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
 
 
 class KerasNanLanguageServer(LanguageServer):
+    """The server: each open Python document's last lint, published as diagnostics, hovers and quick fixes."""
+
     def __init__(self, debounce: float = DEBOUNCE_SECONDS) -> None:
         super().__init__("kerasnanlint", __version__)
         self.debounce = debounce
@@ -99,22 +100,23 @@ class KerasNanLanguageServer(LanguageServer):
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=result.config_error))
 
     def lint_now(self, uri: str) -> _Linted | None:
+        """Lint the open document now (on the lint thread); None when it is not open."""
         opened = self._open_text(uri)
         if opened is None:
             return None
         text, version, path, language = opened
         name = path or uri
         findings: list[tuple[Diagnostic, types.Diagnostic]] = []
-        lines = split_lines(text)
+        source = SourceFile(name, text)
         error = None
         if language == "python" or name.endswith(PYTHON_SUFFIXES):
             settings, error = self._settings(path)
             if not (path and settings.is_excluded(path)):  # excludes apply as with --force-exclude
                 encoding = self._encoding()
                 for d in lint_source(text, name, settings):
-                    lsp = self.protocol._converter.structure(to_lsp(d, lines, encoding), types.Diagnostic)
+                    lsp = self.protocol._converter.structure(to_lsp(d, source.lines, encoding), types.Diagnostic)
                     findings.append((d, lsp))
-        return _Linted(version, text, lines, findings, error)
+        return _Linted(version, source, findings, error)
 
     def current(self, uri: str) -> _Linted | None:
         """The lint of the document as the editor holds it now (re-linted when edits are still pending)."""
@@ -122,7 +124,7 @@ class KerasNanLanguageServer(LanguageServer):
         if opened is None:
             return None
         known = self.linted.get(uri)
-        if known is not None and known.text == opened[0]:
+        if known is not None and known.source.text == opened[0]:
             return known
         result = self.lint_now(uri)
         if result is not None:
@@ -131,6 +133,7 @@ class KerasNanLanguageServer(LanguageServer):
 
     # --- publishing -----------------------------------------------------------------------------
     async def lint_and_publish(self, uri: str) -> None:
+        """Lint on the worker thread and publish, unless the document changed or closed meanwhile."""
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(self._linter, self.lint_now, uri)
@@ -139,7 +142,7 @@ class KerasNanLanguageServer(LanguageServer):
             self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"{uri}: {exc!r}"))
             return
         opened = self._open_text(uri)
-        if result is None or opened is None or opened[0] != result.text:
+        if result is None or opened is None or opened[0] != result.source.text:
             return  # closed or edited meanwhile: the newer lint publishes
         self.linted[uri] = result
         self.report_config_error(result)
@@ -150,6 +153,7 @@ class KerasNanLanguageServer(LanguageServer):
         )
 
     def schedule(self, uri: str, delay: float) -> None:
+        """Lint and publish after ``delay`` seconds, replacing a lint still waiting for this document."""
         self.cancel(uri)
 
         async def run() -> None:
@@ -160,17 +164,20 @@ class KerasNanLanguageServer(LanguageServer):
         self._pending[uri] = asyncio.ensure_future(run())
 
     def cancel(self, uri: str) -> None:
+        """Drop the document's waiting lint, if any."""
         task = self._pending.pop(uri, None)
         if task is not None and not task.done():
             task.cancel()
 
     def forget(self, uri: str) -> None:
+        """A closed document: no pending lint, no stored result, its diagnostics cleared in the editor."""
         self.cancel(uri)
         self.linted.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     # --- hover and code actions -------------------------------------------------------------------
     def hover(self, uri: str, position: types.Position) -> types.Hover | None:
+        """The catalogue entries of the findings under ``position``."""
         result = self.current(uri)
         if result is None:
             return None
@@ -187,6 +194,7 @@ class KerasNanLanguageServer(LanguageServer):
         )
 
     def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        """Quick fixes for the findings in the range: each finding's fix and a ``# noqa`` to suppress it."""
         uri = params.text_document.uri
         result = self.current(uri)
         if result is None:
@@ -209,7 +217,7 @@ class KerasNanLanguageServer(LanguageServer):
                         edit=self._workspace_edit(uri, result, d.fix.edits, encoding),
                     )
                 )
-            noqa = add_noqa_edit(result.text, d.line, d.rule)
+            noqa = add_noqa_edit(result.source.text, d.line, d.rule)
             if noqa is not None:
                 actions.append(
                     types.CodeAction(
@@ -224,7 +232,7 @@ class KerasNanLanguageServer(LanguageServer):
     def _workspace_edit(self, uri: str, result: _Linted, edits: tuple[Edit, ...], encoding: str) -> types.WorkspaceEdit:
         text_edits: list[Any] = []
         for e in edits:
-            rng = lsp_range(result.lines, e.line, e.col, e.end_line, e.end_col, encoding)
+            rng = lsp_range(result.source.lines, e.line, e.col, e.end_line, e.end_col, encoding)
             text_edits.append(
                 types.TextEdit(range=self.protocol._converter.structure(rng, types.Range), new_text=e.content)
             )
@@ -239,6 +247,7 @@ class KerasNanLanguageServer(LanguageServer):
 
 
 def build_server(debounce: float = DEBOUNCE_SECONDS) -> KerasNanLanguageServer:
+    """A server with its LSP features registered (tests start it in process)."""
     server = KerasNanLanguageServer(debounce)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kerasnanlint.cache import Cache
@@ -21,12 +21,22 @@ _POOL_THRESHOLD = 8
 
 @dataclass
 class RunResult:
+    """A run's findings (sorted), how many files it checked and how many came from the cache."""
+
     diagnostics: list[Diagnostic]
     files_checked: int
     cache_hits: int = 0
+    # display path -> file_digest of the bytes linted: --fix reuses a file's findings while it still holds them
+    digests: dict[str, str] = field(default_factory=dict)
+
+
+def file_digest(path: str, data: bytes) -> str:
+    """Identifies the bytes a file's findings were computed from (the cache key: it hashes them anyway)."""
+    return Cache.key(path, data)
 
 
 def display_path(path: Path) -> str:
+    """``path`` as findings show it: relative to the working folder when inside it, in POSIX form."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
@@ -115,11 +125,13 @@ def _lint_one(args: tuple[str, bytes, Settings]) -> list[Diagnostic]:
 def lint_paths(
     paths: Iterable[Path], settings: Settings, *, jobs: int | None = None, use_cache: bool = True
 ) -> RunResult:
+    """Lint the files under ``paths`` (discovered with the settings' excludes), from the cache where it can."""
     files = list(discover(list(paths), settings))
     cache = Cache(settings.root, settings.fingerprint()) if use_cache else None
     results: list[Diagnostic] = []
     todo: list[tuple[str, bytes, Settings]] = []
     keys: list[str] = []
+    digests: dict[str, str] = {}
     hits = 0
     for file in files:
         shown = display_path(file)
@@ -131,8 +143,8 @@ def lint_paths(
             err = SourceError(f"cannot read file: {exc.strerror or exc}")
             results.append(source_error_diagnostic(shown, err, settings))
             continue
+        key = digests[shown] = file_digest(shown, data)
         if cache is not None:
-            key = Cache.key(shown, data)
             cached = cache.get(key)
             if cached is not None:
                 results.extend(cached)
@@ -160,4 +172,4 @@ def lint_paths(
         if cache is not None:
             cache.put(keys[i], diags)
     results.sort(key=Diagnostic.sort_key)
-    return RunResult(results, len(files), hits)
+    return RunResult(results, len(files), hits, digests)

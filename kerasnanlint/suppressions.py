@@ -74,7 +74,7 @@ def add_noqa_edit(source: str, line: int, code: str) -> Edit | None:
     line's existing ``# noqa: ...``. None when no comment can go there (the line ends inside a multi-line
     string or with a backslash continuation) or a bare ``# noqa`` already covers it."""
     from kerasnanlint.diagnostics import Edit
-    from kerasnanlint.formats.source_lines import split_lines
+    from kerasnanlint.source import split_lines
 
     lines = split_lines(source)
     if not 0 < line <= len(lines):

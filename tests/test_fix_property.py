@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from kerasnanlint.config import Settings
 from kerasnanlint.engine import lint_source
-from kerasnanlint.fix import fix_bytes, fix_paths
+from kerasnanlint.fix import fix_bytes
+from kerasnanlint.fix_cli import fix_paths
 
 IMPORTS = [
     "import keras",

@@ -13,7 +13,8 @@ import pytest
 from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Applicability
 from kerasnanlint.engine import lint_source
-from kerasnanlint.fix import apply_fixes, fix_bytes, fix_paths, fix_text, unified_diff, write_atomic
+from kerasnanlint.fix import apply_fixes, fix_bytes, fix_text
+from kerasnanlint.fix_cli import fix_paths, unified_diff, write_atomic
 from kerasnanlint.registry import RULES as REGISTRY
 from kerasnanlint.registry import all_rules
 from tests.helpers import RULES, run_cli
@@ -30,7 +31,7 @@ def _fixers_raise(monkeypatch: pytest.MonkeyPatch) -> None:
 def _fix(text: str, path: str = "example.py", *, unsafe: bool = True, only: str | None = None):
     """Fix ``text``; ``only`` selects one rule, so that a catalogue example shows that rule's rewrite alone."""
     settings = Settings(select=(only,)) if only else Settings()
-    return fix_text(text, path, settings, unsafe=unsafe)
+    return fix_text(text, None, settings, path=path, unsafe=unsafe)
 
 
 # --- the catalogue: every rule with a fix --------------------------------------------------------------------
@@ -304,7 +305,7 @@ def test_a_fix_may_not_leave_a_new_warning() -> None:
     from kerasnanlint.diagnostics import Severity
 
     strict = Settings(severity=(("KNL206", Severity.WARNING),))  # [tool.kerasnanlint.severity] KNL206 = "warning"
-    result = fix_text(TF_MODELS, "m.py", strict, unsafe=True)
+    result = fix_text(TF_MODELS, None, strict, path="m.py", unsafe=True)
     assert any("KNL206" in m for m in result.dropped)
 
 
@@ -585,12 +586,12 @@ def test_fix_paths_leaves_a_file_changed_during_the_run(tmp_path: Path, monkeypa
     f = tmp_path / "m.py"
     f.write_text(HEADER + "m = x == np.nan\n")
     diags = lint_source(f.read_bytes(), str(f), Settings())
-    import kerasnanlint.fix as fixmod
+    import kerasnanlint.fix_cli as fixmod
 
     real = fixmod.fix_bytes
 
-    def racing(data, path, settings, *, unsafe):
-        out = real(data, path, settings, unsafe=unsafe)
+    def racing(data, path, settings, **options):
+        out = real(data, path, settings, **options)
         f.write_text(HEADER + "m = 1  # edited meanwhile\n")
         return out
 
@@ -598,6 +599,34 @@ def test_fix_paths_leaves_a_file_changed_during_the_run(tmp_path: Path, monkeypa
     run = fix_paths(diags, Settings(), unsafe=False)
     assert "changed on disk" in run.messages[0]
     assert f.read_text().endswith("edited meanwhile\n") and run.fixed == 0
+
+
+def test_fix_starts_from_the_runs_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kerasnanlint import engine
+    from kerasnanlint.runner import lint_paths
+
+    f = tmp_path / "m.py"
+    f.write_text(HEADER + "m = x == np.nan\n")
+    run = lint_paths([f], Settings(), use_cache=False)
+
+    def no_second_lint(*args, **kwargs):
+        raise AssertionError("the file was linted again")
+
+    monkeypatch.setattr(engine, "lint_source", no_second_lint)  # later rounds lint the fixed text otherwise
+    fixed = fix_paths(run.diagnostics, Settings(), unsafe=False, digests=run.digests)
+    assert fixed.fixed == 1 and f.read_text().endswith("m = np.isnan(x)\n")
+
+
+def test_fix_lints_a_file_again_when_it_changed_since_the_run(tmp_path: Path) -> None:
+    from kerasnanlint.runner import lint_paths
+
+    f = tmp_path / "m.py"
+    f.write_text(HEADER + "m = x == np.nan\n")
+    run = lint_paths([f], Settings(), use_cache=False)
+    f.write_text(HEADER + "# moved down\n\nm = y == np.nan\n")  # the run's positions no longer hold
+    fixed = fix_paths(run.diagnostics, Settings(), unsafe=False, digests=run.digests)
+    assert fixed.fixed == 1 and f.read_text() == HEADER + "# moved down\n\nm = np.isnan(y)\n"
+    assert fixed.diagnostics == []
 
 
 def test_a_line_added_after_a_last_line_without_newline() -> None:

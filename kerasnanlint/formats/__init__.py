@@ -1,15 +1,26 @@
-"""Renderers: each takes the run's diagnostics and returns the text to print."""
+"""Renderers: each takes the run's diagnostics and the sources they refer to, and returns the text to print.
+
+The sources are a ``SourceLoader`` (kerasnanlint/source.py): SARIF and GitLab fingerprint the flagged line's
+text, LSP counts columns in UTF-16. Standard input and freshly fixed files are in memory; others are read from
+disk when asked. Formats that need no text ignore it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kerasnanlint.diagnostics import Diagnostic
 
+if TYPE_CHECKING:  # the CLI imports FORMATS at startup: keep that import light
+    from kerasnanlint.source import SourceLoader
+
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "lsp")
+Renderer = Callable[[list[Diagnostic], "SourceLoader | None"], str]
 
 
-def renderer(name: str) -> Callable[[list[Diagnostic]], str]:
+def renderer(name: str) -> Renderer:
+    """The ``render(diagnostics, sources)`` function of format ``name`` (imported on demand)."""
     if name == "text":
         from kerasnanlint.formats.text import render
     elif name == "json":

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kerasnanlint.diagnostics import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from kerasnanlint.source import SourceLoader
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -15,7 +20,8 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(diagnostics: list[Diagnostic]) -> str:
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+    """One workflow command per finding; the sources are not needed."""
     out = []
     for d in diagnostics:
         props = ",".join(

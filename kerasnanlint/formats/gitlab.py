@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kerasnanlint.diagnostics import Diagnostic, Severity
-from kerasnanlint.formats.sarif import _fingerprints
+from kerasnanlint.formats.sarif import fingerprints
+from kerasnanlint.source import Sources
+
+if TYPE_CHECKING:
+    from kerasnanlint.source import SourceLoader
 
 # GitLab's levels are info, minor, major, critical, blocker.
 _SEVERITY = {Severity.INFO: "info", Severity.WARNING: "major", Severity.ERROR: "critical"}
 
 
-def render(diagnostics: list[Diagnostic]) -> str:
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+    """The Code Quality JSON report; ``sources`` give the flagged lines that fingerprint a finding."""
     issues: list[dict[str, Any]] = [
         {
             "type": "issue",
@@ -25,6 +30,6 @@ def render(diagnostics: list[Diagnostic]) -> str:
             "fingerprint": hashlib.md5(fp.encode(), usedforsecurity=False).hexdigest(),
             "location": {"path": d.path, "lines": {"begin": d.line, "end": d.end_line}},
         }
-        for d, fp in zip(diagnostics, _fingerprints(diagnostics), strict=True)
+        for d, fp in zip(diagnostics, fingerprints(diagnostics, sources or Sources()), strict=True)
     ]
     return json.dumps(issues, indent=2) + "\n"

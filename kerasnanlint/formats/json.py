@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from kerasnanlint.diagnostics import Diagnostic
 
+if TYPE_CHECKING:
+    from kerasnanlint.source import SourceLoader
 
-def render(diagnostics: list[Diagnostic]) -> str:
+
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+    """The findings as a JSON list (``Diagnostic.to_json``); the sources are not needed."""
     return json.dumps([d.to_json() for d in diagnostics], indent=2) + "\n"

@@ -8,14 +8,33 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kerasnanlint.catalog import doc_uri
 from kerasnanlint.diagnostics import Diagnostic, Severity
-from kerasnanlint.formats.source_lines import encoded_column, lines_of
+from kerasnanlint.source import Sources
+
+if TYPE_CHECKING:
+    from kerasnanlint.source import SourceLoader
 
 LSP_SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 Lines = tuple[str, ...] | list[str]
+
+
+def utf16_column(line_text: str, col0: int) -> int:
+    """Code-point column (0-based) -> UTF-16 code units, as LSP counts them."""
+    prefix = line_text[:col0]
+    return col0 + sum(1 for ch in prefix if ord(ch) > 0xFFFF)
+
+
+def encoded_column(line_text: str, col0: int, encoding: str = "utf-16") -> int:
+    """Code-point column (0-based) -> the code units of an LSP position encoding (utf-8, utf-16, utf-32)."""
+    if encoding == "utf-32":
+        return col0
+    if encoding == "utf-8":
+        prefix = line_text[:col0]
+        return len(prefix.encode("utf-8", "surrogatepass")) + max(0, col0 - len(line_text))
+    return utf16_column(line_text, col0)
 
 
 def lsp_position(lines: Lines, line: int, col: int, encoding: str = "utf-16") -> dict[str, int]:
@@ -25,6 +44,7 @@ def lsp_position(lines: Lines, line: int, col: int, encoding: str = "utf-16") ->
 
 
 def lsp_range(lines: Lines, line: int, col: int, end_line: int, end_col: int, encoding: str = "utf-16") -> dict:
+    """A Diagnostic/Edit span (1-based, code points) -> an LSP range in ``encoding`` code units."""
     return {
         "start": lsp_position(lines, line, col, encoding),
         "end": lsp_position(lines, end_line, end_col, encoding),
@@ -32,6 +52,7 @@ def lsp_range(lines: Lines, line: int, col: int, end_line: int, end_col: int, en
 
 
 def to_lsp(d: Diagnostic, lines: Lines, encoding: str = "utf-16") -> dict[str, Any]:
+    """A finding as an LSP Diagnostic (JSON form); ``lines`` are its document's, for the columns."""
     out: dict[str, Any] = {
         "range": lsp_range(lines, d.line, d.col, d.end_line, d.end_col, encoding),
         "severity": LSP_SEVERITY[d.severity],
@@ -49,9 +70,11 @@ def to_lsp(d: Diagnostic, lines: Lines, encoding: str = "utf-16") -> dict[str, A
     return out
 
 
-def render(diagnostics: list[Diagnostic]) -> str:
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+    """LSP diagnostics by document URI; ``sources`` give the lines whose UTF-16 columns LSP counts."""
+    sources = sources or Sources()
     by_uri: dict[str, list[dict[str, Any]]] = {}
     for d in diagnostics:
         uri = Path(d.path).resolve().as_uri() if d.path != "-" else "untitled:stdin"
-        by_uri.setdefault(uri, []).append(to_lsp(d, lines_of(d.path)))
+        by_uri.setdefault(uri, []).append(to_lsp(d, sources(d.path).lines))
     return json.dumps(by_uri, indent=2) + "\n"

@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from kerasnanlint import __version__, catalog
 from kerasnanlint.diagnostics import Diagnostic, Severity
-from kerasnanlint.formats.source_lines import lines_of
 from kerasnanlint.registry import all_rules
+from kerasnanlint.source import Sources
+
+if TYPE_CHECKING:
+    from kerasnanlint.source import SourceLoader
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -35,11 +38,12 @@ def _artifact(path: str) -> dict[str, str]:
     return {"uri": uri} if uri.startswith("file:") else {"uri": uri, "uriBaseId": "%SRCROOT%"}
 
 
-def _fingerprints(diagnostics: list[Diagnostic]) -> list[str]:
+def fingerprints(diagnostics: list[Diagnostic], sources: SourceLoader) -> list[str]:
+    """Each finding's partialFingerprint: rule, path, the flagged line's text (from ``sources``), occurrence."""
     counts: dict[str, int] = {}
     out = []
     for d in diagnostics:
-        lines = lines_of(d.path)
+        lines = sources(d.path).lines
         text = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else d.message
         base = hashlib.sha256(f"{d.rule}\0{_uri(d.path)}\0{text}".encode()).hexdigest()[:32]
         n = counts.get(base, 0)
@@ -63,11 +67,12 @@ def _rule_entry(code: str) -> dict[str, Any]:
     }
 
 
-def sarif_log(diagnostics: list[Diagnostic]) -> dict[str, Any]:
+def sarif_log(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> dict[str, Any]:
+    """The SARIF log of a run; ``sources`` default to the files on disk."""
     codes = sorted({d.rule for d in diagnostics})
     index = {code: i for i, code in enumerate(codes)}
     results = []
-    for d, fp in zip(diagnostics, _fingerprints(diagnostics), strict=True):
+    for d, fp in zip(diagnostics, fingerprints(diagnostics, sources or Sources()), strict=True):
         result: dict[str, Any] = {
             "ruleId": d.rule,
             "ruleIndex": index[d.rule],
@@ -136,5 +141,6 @@ def sarif_log(diagnostics: list[Diagnostic]) -> dict[str, Any]:
     }
 
 
-def render(diagnostics: list[Diagnostic]) -> str:
-    return json.dumps(sarif_log(diagnostics), indent=2) + "\n"
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+    """The SARIF log as indented JSON."""
+    return json.dumps(sarif_log(diagnostics, sources), indent=2) + "\n"

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kerasnanlint.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from kerasnanlint.source import SourceLoader
 
 
 def line(d: Diagnostic) -> str:
+    """One finding as ruff prints it (plus its runtime verdict, if any)."""
     marker = ""
     if d.fix is not None:
         marker = " [*]" if d.fix.applicability == "safe" else " [unsafe fix]"
@@ -17,5 +23,6 @@ def line(d: Diagnostic) -> str:
     return text
 
 
-def render(diagnostics: list[Diagnostic]) -> str:
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+    """One line per finding; the sources are not needed."""
     return "".join(line(d) + "\n" for d in diagnostics)

@@ -1,0 +1,245 @@
+"""The command line's ``--fix``, ``--unsafe-fixes`` and ``--diff``: read the files, fix them with kerasnanlint/fix.py,
+write them back, print the diffs, messages and summaries.
+
+As in ruff, ``--unsafe-fixes`` alone applies nothing (it only widens what --fix and --diff apply), ``--diff``
+prints the diff and writes nothing, and standard input with --fix prints the fixed source. Files are written
+atomically, in their own encoding, newline style and permissions, and never when they changed on disk while we
+worked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kerasnanlint.diagnostics import Applicability, Diagnostic
+from kerasnanlint.fix import MAX_ROUNDS, FixResult, allowed, fix_bytes
+from kerasnanlint.source import NEWLINE, SourceFile, source_encoding
+
+if TYPE_CHECKING:
+    from kerasnanlint.config import Settings
+    from kerasnanlint.source import Sources
+
+
+# --- files ------------------------------------------------------------------------------------------------------
+
+
+def write_atomic(path: Path, data: bytes, expected: bytes) -> bool:
+    """Replace ``path``'s content with ``data`` unless it no longer holds ``expected``.
+
+    A temporary file in the same folder is renamed over the target (atomic on POSIX and Windows), after
+    taking the target's permission bits. A symlink is followed: its target is rewritten, the link stays.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        if target.read_bytes() != expected:
+            return False
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return False
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".knl-tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        if target.read_bytes() != expected:  # changed while we wrote: leave the user's version
+            os.unlink(tmp)
+            return False
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True
+
+
+@dataclass
+class FixRun:
+    """What fixing a run's files produced."""
+
+    diagnostics: list[Diagnostic]  # the findings left, for all files, sorted
+    fixed: int
+    results: list[FixResult]
+    messages: list[str]  # for standard error: dropped fixes, files left alone
+    written: list[SourceFile] = field(default_factory=list)  # the new text of each file rewritten
+
+
+def fix_paths(
+    diagnostics: list[Diagnostic],
+    settings: Settings,
+    *,
+    unsafe: bool,
+    write: bool = True,
+    digests: Mapping[str, str] | None = None,
+) -> FixRun:
+    """Fix every file that has an applicable fix; return the findings left (for all files) and the count.
+
+    A file's findings in ``diagnostics`` are its first round (no second lint of an unchanged file).
+    ``digests`` (RunResult.digests) name the bytes they were computed from: a file changed since is linted
+    afresh. None trusts the findings to be those of the files as they are.
+    """
+    by_path: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    run = FixRun([], 0, [], [])
+    for path, diags in by_path.items():
+        if any(allowed(d.fix, unsafe) for d in diags):
+            run.diagnostics.extend(_fix_path(path, diags, settings, unsafe, write, digests, run))
+        else:
+            run.diagnostics.extend(diags)
+    run.diagnostics.sort(key=Diagnostic.sort_key)
+    return run
+
+
+def _fix_path(
+    path: str,
+    diags: list[Diagnostic],
+    settings: Settings,
+    unsafe: bool,
+    write: bool,
+    digests: Mapping[str, str] | None,
+    run: FixRun,
+) -> list[Diagnostic]:
+    """Fix one file, recording into ``run``; returns the file's findings as the output will show them."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        run.messages.append(f"{path}: not fixed, cannot read it: {exc.strerror or exc}")
+        return diags
+    first_round: list[Diagnostic] | None = diags
+    if digests is not None:
+        from kerasnanlint.runner import file_digest
+
+        if digests.get(path) != file_digest(path, data):
+            first_round = None  # changed since the run linted it: lint what is there now
+    try:
+        result, new = fix_bytes(data, path, settings, unsafe=unsafe, diagnostics=first_round)
+    except RecursionError:
+        run.messages.append(f"{path}: not fixed, too deeply nested to analyse")
+        return diags
+    run.results.append(result)
+    run.messages.extend(f"{path}: {m}" for m in result.dropped)
+    if not result.converged:
+        run.messages.append(f"{path}: fixes did not converge after {MAX_ROUNDS} rounds")
+    if write and new != data:
+        if not write_atomic(Path(path), new, data):
+            run.messages.append(f"{path}: changed on disk while fixing; not overwritten")
+            return diags
+        run.written.append(SourceFile(path, result.text, source_encoding(new)))  # renderers read the new text
+    run.fixed += result.fixed
+    if write or new == data:
+        return result.remaining
+    return diags  # --diff: nothing written, the findings stay as they are on disk
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """A unified diff of a file's text, as git prints it (a last line without newline gets git's marker)."""
+    a = NEWLINE.split(before)
+    b = NEWLINE.split(after)
+    # Re-attach "\n" per line for difflib.
+    lines_a = [x + "\n" for x in a[:-1]] + ([a[-1] + "\n\\ No newline at end of file\n"] if a[-1] else [])
+    lines_b = [x + "\n" for x in b[:-1]] + ([b[-1] + "\n\\ No newline at end of file\n"] if b[-1] else [])
+    return "".join(difflib.unified_diff(lines_a, lines_b, fromfile=path, tofile=path))
+
+
+# --- the command line -------------------------------------------------------------------------------------------
+
+
+def fix_files(
+    diagnostics: list[Diagnostic],
+    settings: Settings,
+    sources: Sources,
+    *,
+    unsafe: bool,
+    diff: bool,
+    digests: Mapping[str, str] | None,
+) -> tuple[list[Diagnostic], int]:
+    """``--fix`` / ``--diff`` on the files of a run. Returns the findings left and how many were fixed; the
+    texts written go into ``sources`` for the renderers. Messages go to standard error, the diff to standard
+    output."""
+    run = fix_paths(diagnostics, settings, unsafe=unsafe, write=not diff, digests=digests)
+    for m in run.messages:
+        print(f"kerasnanlint: {m}", file=sys.stderr)
+    for source in run.written:
+        sources.add(source)
+    if diff:
+        for r in run.results:
+            if r.changed:
+                sys.stdout.write(unified_diff(r.path, r.original, r.text))
+        _diff_summary(run.fixed, run.diagnostics, unsafe)
+    return run.diagnostics, run.fixed
+
+
+def fix_stdin(
+    data: bytes,
+    name: str,
+    diagnostics: list[Diagnostic],
+    settings: Settings,
+    sources: Sources,
+    *,
+    excluded: bool,
+    unsafe: bool,
+    diff: bool,
+) -> tuple[list[Diagnostic], int]:
+    """``--fix`` / ``--diff`` on standard input (``diagnostics`` are its findings, under ``name``).
+
+    --fix prints the source, fixed or not, so that editors can pipe a buffer through it; an ``excluded`` file
+    passes through untouched. Returns the findings left and how many were fixed.
+    """
+    if excluded:
+        if not diff:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        return diagnostics, 0
+    result, new = fix_bytes(data, name, settings, unsafe=unsafe, diagnostics=diagnostics)
+    for m in result.dropped:
+        print(f"kerasnanlint: {name}: {m}", file=sys.stderr)
+    if diff:
+        if result.changed:
+            sys.stdout.write(unified_diff(name, result.original, result.text))
+        _diff_summary(result.fixed, result.remaining, unsafe)
+        return diagnostics, result.fixed
+    sys.stdout.flush()
+    sys.stdout.buffer.write(new)
+    sys.stdout.buffer.flush()
+    sources.add(SourceFile(name, result.text, source_encoding(new)))  # the findings left refer to the fixed text
+    return result.remaining, result.fixed
+
+
+# --- summaries ----------------------------------------------------------------------------------------------------
+
+
+def fix_summary(diagnostics: list[Diagnostic], unsafe: bool) -> str | None:
+    """ruff's closing hint: how many findings --fix would fix, and how many more --unsafe-fixes would."""
+    fixable = sum(1 for d in diagnostics if allowed(d.fix, unsafe))
+    hidden = 0 if unsafe else _hidden_unsafe(diagnostics)
+    more = f"{_plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option" if hidden else ""
+    if fixable:
+        return f"[*] {fixable} fixable with the `--fix` option" + (f" ({more})." if more else ".")
+    return f"No fixes available ({more})." if more else None
+
+
+def _diff_summary(fixed: int, left: list[Diagnostic], unsafe: bool) -> None:
+    hidden = 0 if unsafe else _hidden_unsafe(left)
+    hint = f" ({_plural(hidden, 'fix')} available with `--unsafe-fixes`)" if hidden else ""
+    if fixed:
+        print(f"Would fix {_plural(fixed, 'finding')}{hint}.", file=sys.stderr)
+    else:
+        print(f"No findings would be fixed{hint}.", file=sys.stderr)
+
+
+def _hidden_unsafe(diagnostics: list[Diagnostic]) -> int:
+    return sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == Applicability.UNSAFE)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}{'es' if word.endswith('x') else 's'}"
