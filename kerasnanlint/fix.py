@@ -23,7 +23,6 @@ from kerasnanlint.source import NEWLINE, SourceError, SourceFile
 if TYPE_CHECKING:
     from kerasnanlint.config import Settings
 
-_NEWLINE = NEWLINE  # kerasnanlint/fixes/common.py imports this name; source.NEWLINE is the one to use
 
 # ruff stops after 100 rounds; our fixes rarely chain, so a smaller bound still converges.
 MAX_ROUNDS = 25

@@ -16,6 +16,7 @@ from kerasnanlint.diagnostics import Applicability
 from kerasnanlint.semantics.module import descendants
 from kerasnanlint.semantics.names import canonical
 from kerasnanlint.semantics.values import arg
+from kerasnanlint.source import NEWLINE
 
 SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
 
@@ -106,9 +107,8 @@ def own_line_indent(ctx: Context, node: cst.CSTNode) -> str | None:
 
 
 def _source_line(ctx: Context, line: int) -> str:
-    from kerasnanlint.fix import _NEWLINE
 
-    lines = _NEWLINE.split(ctx.source)
+    lines = NEWLINE.split(ctx.source)
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
