@@ -21,7 +21,21 @@ from kerasnanlint.rule import Probe, Rule
 from kerasnanlint.semantics.api import is_nan, tensor_api, tensor_call
 from kerasnanlint.semantics.losses import LAYER, METRIC, LossFunction, functions_of
 from kerasnanlint.semantics.module import ModuleFacts
-from kerasnanlint.semantics.operands import DIVIDE, NORM, POW, SQRT, RiskyOp, risky_ops, squash
+from kerasnanlint.semantics.operands import (
+    DIVIDE,
+    NORM,
+    POW,
+    RISKY_OPS,
+    SQRT,
+    FunctionOps,
+    RiskyOp,
+    first_arg,
+    nth_arg,
+    op_name,
+    risky_ops,
+    squash,
+)
+from kerasnanlint.semantics.values import follow, number
 
 # ------------------------------------------------------------------------------------ which rule owns an op
 
@@ -56,12 +70,26 @@ OWNER: dict[str, str] = {
     # overflows to inf above ~88.7 in float32
     "exp": "KNL104",
     "expm1": "KNL104",
+    # an infinite gradient at +-1 (arctanh: an infinite value), NaN beyond
+    "arccos": "KNL108",
+    "acos": "KNL108",
+    "arcsin": "KNL108",
+    "asin": "KNL108",
+    "arctanh": "KNL108",
+    "atanh": "KNL108",
 }
+# The ops of the table the classifier does not know by itself: recorded with their first argument as the operand.
+_UNARY = frozenset(OWNER) - RISKY_OPS
+
+
+def _functions(ctx: Context) -> list[FunctionOps]:
+    """The risky ops of the file's loss/metric/layer functions (classified once per file)."""
+    return risky_ops(ctx.facts, _UNARY)
 
 
 def _owned(ctx: Context, rule: Rule) -> Iterator[RiskyOp]:
     """The risky ops ``rule`` owns that no where hides, function by function, in source order."""
-    for function in risky_ops(ctx.facts):
+    for function in _functions(ctx):
         for op in function.ops:
             if op.where is None and OWNER[op.op] == rule.code:
                 yield op
@@ -295,7 +323,7 @@ KNL104 = define_rule(
 def where_does_not_guard_gradient(ctx: Context) -> None:
     """KNL105: a where hides a risky op at 0 in the forward pass, but the gradient behind it is still NaN."""
     api = tensor_api(ctx.facts)
-    for function in risky_ops(ctx.facts):
+    for function in _functions(ctx):
         if function.target.role == LAYER or not function.target.has_gradient:
             continue
         for op in function.ops:
@@ -354,7 +382,7 @@ KNL105 = define_rule(
 def handwritten_crossentropy(ctx: Context) -> None:
     """KNL106: a hand-written crossentropy takes the log of raw predictions."""
     losses = tensor_api(ctx.facts).losses
-    for function in risky_ops(ctx.facts):
+    for function in _functions(ctx):
         target = function.target
         if target.role == LAYER:
             continue
@@ -415,5 +443,93 @@ KNL106 = define_rule(
         runs=("baseline", "activations"),
         training=True,
         pin_activations=("non-probability",),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------- KNL108
+
+_UNIT_RANGE = frozenset({"tanh", "sin", "cos", "softsign", "sigmoid", "hard_sigmoid"})  # values within [-1, 1]
+
+
+def unclipped_inverse_trig(ctx: Context) -> None:
+    """KNL108: arccos/arcsin/arctanh of a value that can reach +-1 (a cosine similarity), in a loss."""
+    api = tensor_api(ctx.facts)
+    for op in _owned(ctx, KNL108):
+        if op.target.role == LAYER or not op.target.has_gradient or (op.qual or "").startswith("numpy."):
+            continue
+        atanh = op.op in ("arctanh", "atanh")
+        # arccos/arcsin are finite at +-1: only the gradient is infinite, and only the prediction carries one.
+        if not op.uses_data or (not atanh and not op.uses_prediction) or _strictly_inside_unit(op, op.operand):
+            continue
+        flavor = api.flavor(op.qual)
+        xs = _code(ctx, op.operand)
+        clipped = f"{api.fn(flavor, 'clip')}({xs}, -1.0 + {api.eps}, 1.0 - {api.eps})"
+        if atanh:
+            what = "is +-inf at +-1 (a float32 tanh output is exactly 1 for inputs above about 8)"
+        else:
+            what = (
+                "has an infinite gradient at +-1 and is NaN beyond (a cosine similarity is exactly 1 when a"
+                " prediction points the same way as its target)"
+            )
+        ctx.report(
+            op.node,
+            KNL108,
+            f"{op.op} of `{xs}` {what}, and nothing keeps it strictly inside (-1, 1); clip it:"
+            f" {api.fn(flavor, op.op)}({clipped})",
+            data={"risky_op": op},
+        )
+
+
+def _strictly_inside_unit(op: RiskyOp, expr: cst.BaseExpression | None, depth: int = 3) -> bool:
+    """Is ``expr`` kept strictly inside (-1, 1): a clip (or minimum/maximum) with both bounds inside, or a constant
+    below 1 in magnitude times a value within [-1, 1] (``0.99 * tanh(x)``)? Unknown is False."""
+    expr = follow(expr, op.scope)
+    if expr is None or depth < 0:
+        return False
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply):
+        for scale, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            n = number(scale)
+            if n is not None and abs(n) < 1 and _within_unit(op, other):
+                return True
+        return False
+    if not isinstance(expr, cst.Call):
+        return False
+    name = op_name(op.judge.qual(expr))
+    if name in ("clip", "clip_by_value"):
+        low = nth_arg(expr, 1, "clip_value_min", "x_min", "min_value", "a_min")
+        high = nth_arg(expr, 2, "clip_value_max", "x_max", "max_value", "a_max")
+        return _inside_bound(op, low, -1.0) and _inside_bound(op, high, 1.0)
+    if name in ("cast", "identity", "convert_to_tensor", "reshape", "squeeze", "expand_dims"):
+        return _strictly_inside_unit(op, first_arg(expr, "x"), depth - 1)
+    return False
+
+
+def _within_unit(op: RiskyOp, expr: cst.BaseExpression) -> bool:
+    expr = follow(expr, op.scope) or expr
+    return isinstance(expr, cst.Call) and op_name(op.judge.qual(expr)) in _UNIT_RANGE
+
+
+def _inside_bound(op: RiskyOp, bound: cst.BaseExpression | None, edge: float) -> bool:
+    """Is a clip bound inside the edge (-1 or 1)? Only a bound read as a number at or beyond it (``1.0``) is not:
+    ``1 - eps`` or a variable the linter cannot read counts as inside (an unknown keeps the rule silent)."""
+    n = number(follow(bound, op.scope))
+    return n is None or abs(n) < abs(edge)
+
+
+KNL108 = define_rule(
+    "KNL108",
+    "unclipped-inverse-trig",
+    Severity.WARNING,
+    "arccos/arcsin/arctanh in a loss of a value that can reach +-1 (a cosine similarity): infinite gradient, NaN",
+    check=unclipped_inverse_trig,
+    fixer=numerics_fixes.clip_operand("-1.0 + {eps}", "1.0 - {eps}"),
+    fix_applicability=Applicability.UNSAFE,
+    probe=Probe(
+        "direct",
+        "call the function at zero error (cosine 1) and check the gradient; short run",
+        "function",
+        runs=("baseline",),
+        training=True,
     ),
 )

@@ -12,6 +12,7 @@ import libcst as cst
 
 from kerasnanlint.context import Context, NodeEdit, PendingFix
 from kerasnanlint.fixes.common import SAFE, UNSAFE, arg_code, ensure_name, parent, pending, replace_expr
+from kerasnanlint.rule import Fixer
 from kerasnanlint.semantics.api import is_nan, tensor_api, tensor_call
 from kerasnanlint.semantics.operands import RiskyOp
 
@@ -150,3 +151,25 @@ def unguarded_log(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> Pend
     # Unsafe: values below the bound are raised to it, which changes the loss where they occur.
     edit = NodeEdit(x, f"{maximum}({arg_code(ctx, x)}, {low})")
     return pending(f"Bound the argument with `{maximum}`", UNSAFE, edit, imports)
+
+
+def clip_operand(low: str, high: str) -> Fixer:
+    """A fixer that clips a risky op's operand into [low, high] in the file's tensor API (``{eps}`` in a bound is
+    the file's epsilon): ``arccos(x)`` -> ``arccos(clip(x, -1.0 + eps, 1.0 - eps))``. Unsafe: values near the
+    edges move, so the result changes exactly where it used to be infinite or NaN."""
+
+    def clip(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
+        op: RiskyOp = data["risky_op"]
+        if not isinstance(node, cst.Call) or any(a.star for a in node.args):
+            return None
+        module = _api_module(ctx, op.qual, node)
+        found = ensure_name(ctx, f"{module}.{'clip_by_value' if module == 'tensorflow' else 'clip'}", node)
+        if found is None:
+            return None
+        name, imports = found
+        eps = tensor_api(ctx.facts).eps
+        bounds = f"{low.format(eps=eps)}, {high.format(eps=eps)}"
+        edit = NodeEdit(op.operand, f"{name}({arg_code(ctx, op.operand)}, {bounds})")
+        return pending(f"Clip the argument with `{name}`", UNSAFE, edit, imports)
+
+    return clip

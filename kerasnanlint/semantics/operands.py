@@ -777,27 +777,31 @@ class FunctionOps:
     crossentropies: list[CrossEntropy]
 
 
-def risky_ops(facts: ModuleFacts) -> list[FunctionOps]:
+def risky_ops(facts: ModuleFacts, unary: frozenset[str] = frozenset()) -> list[FunctionOps]:
     """The risky ops of every loss, metric and layer function of the file: one walk per such function, done
-    once per file however many rules read them."""
-    found: list[FunctionOps] = facts.derive("risky_ops", _classify_file)
+    once per file however many rules read them. ``unary``: more op names to record with their first argument as
+    the operand (the rules' own ops, such as ``arccos``: a new rule adds its ops to its table, not here)."""
+    key = "risky_ops:" + ",".join(sorted(unary))
+    found: list[FunctionOps] = facts.derive(key, lambda f: _classify_file(f, unary))
     return found
 
 
-def _classify_file(facts: ModuleFacts) -> list[FunctionOps]:
+def _classify_file(facts: ModuleFacts, unary: frozenset[str]) -> list[FunctionOps]:
     targets = loss_functions(facts)
     if not targets:
         return []
     scopes: dict[cst.CSTNode, Scope] = {s.node: s for s in facts.scopes}
     nodes: set[cst.CSTNode] = {t.node for t in targets}
     text = facts.module.code_for_node
-    return [classify(Operands(facts, t, text), scopes, nodes - {t.node}) for t in targets]
+    return [classify(Operands(facts, t, text), scopes, nodes - {t.node}, unary) for t in targets]
 
 
-def classify(judge: Operands, scopes: dict[cst.CSTNode, Scope], skip: set[cst.CSTNode]) -> FunctionOps:
+def classify(
+    judge: Operands, scopes: dict[cst.CSTNode, Scope], skip: set[cst.CSTNode], unary: frozenset[str] = frozenset()
+) -> FunctionOps:
     """The risky ops of ``judge.target`` (the functions in ``skip``, targets themselves, are left out)."""
     target = judge.target
-    walker = _Classifier(judge, scopes, skip)
+    walker = _Classifier(judge, scopes, skip, unary)
     if isinstance(target.node, cst.Lambda):
         walker.stmt = target.node.body
     walk(target.node.body, walker)  # the facts' fast walk: visit_/leave_ methods as CSTVisitor calls them
@@ -807,8 +811,10 @@ def classify(judge: Operands, scopes: dict[cst.CSTNode, Scope], skip: set[cst.CS
 class _Classifier(cst.CSTVisitor):
     """Walks one loss/metric/layer function and records its risky ops, their guards and its crossentropies."""
 
-    def __init__(self, judge: Operands, scopes: dict[cst.CSTNode, Scope], skip: set[cst.CSTNode]) -> None:
-        self.judge, self.scopes, self.skip = judge, scopes, skip
+    def __init__(
+        self, judge: Operands, scopes: dict[cst.CSTNode, Scope], skip: set[cst.CSTNode], unary: frozenset[str]
+    ) -> None:
+        self.judge, self.scopes, self.skip, self.unary = judge, scopes, skip, unary
         self.stack: list[Scope] = [judge.target.scope]
         self.stmt: cst.CSTNode | None = None  # the statement's expression: where a crossentropy is reported
         self.ops: list[RiskyOp] = []
@@ -916,6 +922,8 @@ class _Classifier(cst.CSTVisitor):
             args = [a.value for a in node.args if a.keyword is None and not a.star]
             if len(args) == 2:
                 self.product(node, args[0], args[1])
+        elif op in self.unary:
+            self.record(node, op, first_arg(node, "x", "input"), qual)
 
     # --- where ----------------------------------------------------------------------------------------
 
