@@ -138,19 +138,9 @@ def unguarded_division(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) ->
 def unguarded_log(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
     """``log(x)`` -> ``log(maximum(x, eps))`` (``log1p`` bounded at -1 + eps)."""
     op: RiskyOp = data["risky_op"]
-    if not isinstance(node, cst.Call) or any(a.star for a in node.args):
-        return None
-    x = op.operand
-    module = _api_module(ctx, op.qual, node)
-    found = ensure_name(ctx, f"{module}.maximum", node)
-    if found is None:
-        return None
-    maximum, imports = found
     eps = tensor_api(ctx.facts).eps
-    low = f"-1.0 + {eps}" if op.op == "log1p" else eps
     # Unsafe: values below the bound are raised to it, which changes the loss where they occur.
-    edit = NodeEdit(x, f"{maximum}({arg_code(ctx, x)}, {low})")
-    return pending(f"Bound the argument with `{maximum}`", UNSAFE, edit, imports)
+    return _guard_operand(ctx, node, op, "maximum", f"-1.0 + {eps}" if op.op == "log1p" else eps, "Bound")
 
 
 def clip_operand(low: str, high: str) -> Fixer:
@@ -159,17 +149,25 @@ def clip_operand(low: str, high: str) -> Fixer:
     edges move, so the result changes exactly where it used to be infinite or NaN."""
 
     def clip(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> PendingFix | None:
-        op: RiskyOp = data["risky_op"]
-        if not isinstance(node, cst.Call) or any(a.star for a in node.args):
-            return None
-        module = _api_module(ctx, op.qual, node)
-        found = ensure_name(ctx, f"{module}.{'clip_by_value' if module == 'tensorflow' else 'clip'}", node)
-        if found is None:
-            return None
-        name, imports = found
         eps = tensor_api(ctx.facts).eps
         bounds = f"{low.format(eps=eps)}, {high.format(eps=eps)}"
-        edit = NodeEdit(op.operand, f"{name}({arg_code(ctx, op.operand)}, {bounds})")
-        return pending(f"Clip the argument with `{name}`", UNSAFE, edit, imports)
+        return _guard_operand(ctx, node, data["risky_op"], "clip", bounds, "Clip")
 
     return clip
+
+
+def _guard_operand(
+    ctx: Context, node: cst.CSTNode, op: RiskyOp, guard: str, bounds: str, verb: str
+) -> PendingFix | None:
+    """``f(x)`` -> ``f(guard(x, bounds))``, the guard spelled in the op's tensor API (an unsafe fix)."""
+    if not isinstance(node, cst.Call) or any(a.star for a in node.args):
+        return None
+    module = _api_module(ctx, op.qual, node)
+    if module == "tensorflow" and guard == "clip":
+        guard = "clip_by_value"
+    found = ensure_name(ctx, f"{module}.{guard}", node)
+    if found is None:
+        return None
+    name, imports = found
+    edit = NodeEdit(op.operand, f"{name}({arg_code(ctx, op.operand)}, {bounds})")
+    return pending(f"{verb} the argument with `{name}`", UNSAFE, edit, imports)
