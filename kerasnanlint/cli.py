@@ -279,9 +279,14 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
             out = sys.stderr  # standard output carries the fixed source
 
     if confirm:
-        from kerasnanlint.confirm import confirm_cli
+        from kerasnanlint.confirm import ConfirmOptions, ConfirmUnavailable
+        from kerasnanlint.confirm import confirm as run_confirm
 
-        diagnostics = confirm_cli(args, settings, diagnostics)
+        options = ConfirmOptions(budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs)
+        try:
+            diagnostics = run_confirm(list(args.paths), settings, diagnostics, options)
+        except ConfirmUnavailable as exc:
+            raise UsageError(str(exc)) from None
 
     from kerasnanlint.formats import renderer
 

@@ -40,14 +40,14 @@ class Probe:
 
     kind: ProbeKind
     how: str  # one line for docs/confirm.md and the report: what is tried
-    judge: str  # the name of the verdict routine in confirm/report.py
+    judge: str  # the name of its verdict routine (confirm/judges.py JUDGES; the runtime-only rules': confirm/report.py)
     runs: tuple[str, ...] = ()  # short runs it needs, in the order they are consulted: baseline, lr_top, activations
     training: bool = False  # judged by the runs of its own builder's model when the script only defines one
     objective: bool = False  # needs the tuner construction (its statement is re-run when search() is not reached)
     pin_top: bool = False  # pin the hyperparameters declared on the finding's lines at the top of their range
     pin_activations: tuple[str, ...] = ()  # activation choices to pin: "non-probability", "probability", "softmax"
     raises: str | None = None  # regex of the exception (type: message) that proves the finding when the script raises
-    warning: str | None = None  # regex of a Keras warning that proves the finding
+    warning: str | None = None  # regex (re.search) of a Keras warning that proves the finding
     needs_real_data: bool = False  # synthetic data cannot judge it (validation arguments of the real search())
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from kerasnanlint.config import Settings
-from kerasnanlint.confirm import INSTALL, confirm, missing_extra
-from kerasnanlint.confirm.plan import FilePlan, function_at, make_plan
-from kerasnanlint.confirm.report import confirm_file
+from kerasnanlint.confirm import INSTALL, ConfirmOptions, confirm, missing_extra
+from kerasnanlint.confirm.plan import FilePlan, make_plan
+from kerasnanlint.confirm.report import call_span, confirm_file
 from kerasnanlint.confirm.spawn import Outcome
-from kerasnanlint.diagnostics import Diagnostic, Severity
+from kerasnanlint.diagnostics import Diagnostic, Severity, Where
 from tests.helpers import ROOT, RULES, expected, run_cli
 
 DATA = ROOT / "tests" / "data" / "confirm"
@@ -30,14 +30,29 @@ def runtime(test):
     return pytest.mark.runtime(skip(test))
 
 
+def where_at(source: str, line: int) -> Where:
+    """What the lint walk records for a finding on ``line``: its function, builder and statement."""
+    import libcst as cst
+
+    from kerasnanlint.engine import parse, where_of
+    from kerasnanlint.positions import Positions
+
+    module = parse(source)
+    positions = Positions(module)
+    node = next(n for n in positions if isinstance(n, cst.Name) and positions[n].start.line == line)
+    return where_of(module, positions, node)
+
+
 def finding(path: Path, rule: str, line: int) -> Diagnostic:
     """A static finding as the linter would report it (keyed by rule code, independent of the static rules)."""
     shown = path.relative_to(ROOT).as_posix()
-    return Diagnostic(rule, rule.lower(), Severity.WARNING, shown, line, 1, line, 2, "static finding")
+    where = where_at(path.read_text(encoding="utf-8"), line)
+    return Diagnostic(rule, rule.lower(), Severity.WARNING, shown, line, 1, line, 2, "static finding", where=where)
 
 
 def run(paths: list[Path], diagnostics: list[Diagnostic], budget: float = 240) -> list[Diagnostic]:
-    return confirm(paths, Settings(root=ROOT), diagnostics, budget=budget, device="cpu", trials=1, epochs=1)
+    options = ConfirmOptions(budget=budget, device="cpu", trials=1, epochs=1)
+    return confirm(paths, Settings(root=ROOT), diagnostics, options)
 
 
 def verdict(diags: list[Diagnostic], rule: str, name: str = "") -> tuple[str, str]:
@@ -78,13 +93,114 @@ def test_parent_never_imports_tensorflow() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-def test_function_at_finds_callable_definitions() -> None:
-    import ast
+def test_child_needs_no_rule_records() -> None:
+    """What the child knows of the rules comes in its plan: it imports neither the registry nor the checks."""
+    code = (
+        "import sys, kerasnanlint.confirm.child; "
+        "assert not [m for m in sys.modules if m.startswith(('kerasnanlint.registry', 'kerasnanlint.checks'))]"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
-    tree = ast.parse("def f(a, b):\n    return a / b\nclass L:\n    def call(self, x):\n        return x\n")
-    assert function_at(tree, 2) == "f"
-    assert function_at(tree, 5) == "L.call"
-    assert function_at(tree, 3) is None
+
+def test_plan_takes_callable_definitions_from_the_lint_walk(tmp_path: Path) -> None:
+    source = "def f(a, b):\n    return a / b\nclass L:\n    def call(self, x):\n        return x\n"
+    assert where_at(source, 2).function == "f"
+    assert where_at(source, 5).function == "L.call"
+    assert where_at(source, 3).function is None
+    path = tmp_path / "losses.py"
+    path.write_text(source, encoding="utf-8")
+    diags = [
+        Diagnostic(rule, "x", Severity.WARNING, "losses.py", line, 1, line, 2, "m", where=where_at(source, line))
+        for rule, line in (("KNL101", 2), ("KNL101", 5), ("KNL401", 2))
+    ]
+    plan = make_plan(path, "losses.py", diags)
+    assert plan is not None
+    direct, method, search = plan.entries
+    assert (direct["function"], direct["builder"], direct["span"]) == ("f", "f", [1, 2])
+    assert method["function"] == "L.call" and "builder" not in method and method["span"] == [3, 5]
+    assert "function" not in search  # only "direct" probes call the flagged function
+    assert direct["probe"]["judge"] == "function" and search["probe"]["pin_top"] is True
+    assert plan.runs == ["baseline", "lr_top"]
+
+
+def test_every_probe_names_a_judge_and_known_runs() -> None:
+    import re
+
+    from kerasnanlint.confirm.judges import JUDGES
+    from kerasnanlint.confirm.names import PINS
+    from kerasnanlint.confirm.plan import RUN_ORDER, runtime_rule
+    from kerasnanlint.registry import all_rules
+
+    probed = [r for r in all_rules().values() if r.probe is not None]
+    assert probed
+    for r in probed:
+        assert r.probe is not None
+        if r.runtime_only:
+            assert runtime_rule(r.probe.judge) is r  # reported by confirm/report.py, looked up by judge
+        else:
+            assert r.probe.judge in JUDGES, r.code
+        assert set(r.probe.runs) <= set(RUN_ORDER), r.code
+        assert set(r.probe.pin_activations) <= set(PINS), r.code
+        for pattern in (r.probe.raises, r.probe.warning):
+            if pattern is not None:
+                re.compile(pattern)
+    assert {runtime_rule(j).code for j in ("nonfinite_data", "input_scale")} == {
+        r.code for r in probed if r.runtime_only
+    }
+
+
+def test_docs_probe_table_is_generated_from_the_rules() -> None:
+    from kerasnanlint.confirm.plan import probe_table
+
+    docs = (ROOT / "docs" / "confirm.md").read_text(encoding="utf-8")
+    assert probe_table() in docs, "docs/confirm.md probe table is stale: paste kerasnanlint.confirm.plan.probe_table()"
+
+
+def test_confirm_spells_no_rule_code_and_parses_nothing() -> None:
+    package = ROOT / "kerasnanlint" / "confirm"
+    for path in package.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "KNL" not in text, f"{path.name} names a rule: read it from the rule records instead"
+        assert "import ast" not in text and "ast.parse" not in text, path.name
+
+
+def test_call_range_is_read_from_the_running_code(tmp_path: Path) -> None:
+    helper = tmp_path / "fake_model.py"
+    helper.write_text(
+        "from kerasnanlint.confirm.frames import call_range, user_frame\n"
+        "SEEN = []\n"
+        "class Model:\n"
+        "    def fit(self, *args):\n"
+        "        frame = user_frame(SCRIPT)\n"
+        "        SEEN.append((frame.f_lineno, call_range(frame)))\n"
+        "    search = fit\n",
+        encoding="utf-8",
+    )
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import fake_model\n"
+        "fake_model.SCRIPT = __file__\n"
+        "model = fake_model.Model()\n"
+        "history = model.fit(1,\n"
+        "    2)\n"
+        "(model\n"
+        "    .search(3))\n"
+        "fit = model.fit\n"
+        "fit(4)\n",
+        encoding="utf-8",
+    )
+    code = f"import runpy, sys; sys.path.insert(0, {str(tmp_path)!r}); runpy.run_path({str(script)!r})"
+    code += "; import fake_model, json; print(json.dumps(fake_model.SEEN))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    seen = json.loads(out)
+    if sys.version_info < (3, 11):  # no code positions: the report falls back to the line
+        assert seen == [[4, None], [7, None], [9, None]]
+    else:  # as ast's Call: the call of a method named fit/search on its first line, else the line
+        assert seen == [[4, [4, 11, 5, 7]], [7, None], [9, None]]
+    source = script.read_text(encoding="utf-8")
+    assert call_span(source, {"line": 4, "range": [4, 11, 5, 7]}) == (4, 11, 5, 7)
+    assert call_span(source, {"line": 7}) == (7, 5, 7, 16)  # the line's text
+    assert call_span(source, {"line": None}) == (1, 1, 1, 1)
 
 
 def test_a_child_that_never_reports_is_could_not_run() -> None:

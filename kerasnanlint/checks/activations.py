@@ -154,7 +154,7 @@ KNL201 = define_rule(
         runs=("baseline", "activations"),
         training=True,
         pin_activations=("probability",),
-        warning=r"from_logits=True.*(Sigmoid|Softmax)|(Sigmoid|Softmax).*from_logits=True",
+        warning=r"(?s)from_logits=True.*(Sigmoid|Softmax)|(Sigmoid|Softmax).*from_logits=True",
     ),
 )
 
@@ -247,7 +247,7 @@ KNL203 = define_rule(
         runs=("baseline", "activations"),
         training=True,
         pin_activations=("softmax",),
-        warning=r"(?i)softmax over axis|always return the value 1",
+        warning=r"(?i:softmax over axis)|always return the value 1",
     ),
 )
 

@@ -1,24 +1,45 @@
 """Runtime-confirm: run each script's confirmable findings as short, controlled searches in a child process.
 
-Parent side only: this package's ``__init__``, plan, spawn and report never import TensorFlow; ``child`` and
-``probes`` run in the child process (``python -m kerasnanlint.confirm.child``).
+Parent side only: this package's ``__init__``, plan, spawn, measurements, judges and report never import
+TensorFlow; ``child`` and the modules it uses run in the child process (``python -m kerasnanlint.confirm.child``).
+Independent of the CLI: it takes ``ConfirmOptions`` and raises ``ConfirmUnavailable``, which the CLI reports.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import sys
 import tempfile
 import time
-from argparse import Namespace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Diagnostic
+
+if TYPE_CHECKING:  # imported when used: the child process imports this package and needs none of them
+    from kerasnanlint.config import Settings
+    from kerasnanlint.confirm.plan import FilePlan
+    from kerasnanlint.confirm.progress import Progress
+    from kerasnanlint.confirm.spawn import Outcome
 
 RUNTIME_MODULES = ("tensorflow", "keras", "keras_tuner", "tensorboard", "numpy")
 INSTALL = 'pip install "kerasnanlint[runtime]"'
 MIN_CHILD_SECONDS = 12.0  # importing keras_tuner alone takes ~6 s on a small CPU
+
+
+@dataclass(frozen=True)
+class ConfirmOptions:
+    """How much runtime-confirm may run (the CLI's --budget, --device, --trials, --epochs)."""
+
+    budget: float = 120.0  # wall seconds for all scripts together
+    device: str = "auto"  # "auto" | "cpu" | "gpu"
+    trials: int = 2  # trials per probe search
+    epochs: int = 1  # epochs per probe trial (never more than the script asked for)
+    max_batches: int = 40  # batches per epoch
+
+
+class ConfirmUnavailable(Exception):
+    """Runtime-confirm cannot run here (the runtime extra is missing); the message says how to fix it."""
 
 
 def missing_extra() -> str | None:
@@ -29,116 +50,34 @@ def missing_extra() -> str | None:
     return f"runtime-confirm needs the runtime extra (missing: {', '.join(missing)}); install it with: {INSTALL}"
 
 
-class Progress:
-    """One status line on stderr (rewritten in place on a terminal)."""
+def confirm(
+    paths: list[Path], settings: Settings, diagnostics: list[Diagnostic], options: ConfirmOptions | None = None
+) -> list[Diagnostic]:
+    """Lint results in, the same results with confirmations (plus the runtime-only findings) out.
 
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.tty = sys.stderr.isatty()
-        self.index = 0
-        self.path = ""
-        self.started = time.monotonic()
+    Raises ConfirmUnavailable without the runtime extra."""
+    from kerasnanlint.confirm.progress import Progress
+    from kerasnanlint.confirm.report import confirm_file
 
-    def file(self, index: int, path: str) -> None:
-        self.index, self.path, self.started = index, path, time.monotonic()
-        self.show("starting")
-
-    def show(self, message: str) -> None:
-        text = f"confirm [{self.index}/{self.total}] {self.path}: {message} ({time.monotonic() - self.started:.0f} s)"
-        if self.tty:
-            sys.stderr.write("\r\x1b[K" + text[:200])
-        else:
-            sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
-    def note(self, message: str) -> None:
-        """A line that stays (a file that could not run)."""
-        if self.tty:
-            sys.stderr.write("\r\x1b[K")
-        sys.stderr.write(f"confirm: {self.path}: {message}\n")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.tty:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
-def confirm_cli(args: Namespace, settings: Settings, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     message = missing_extra()
     if message:
-        from kerasnanlint.cli import UsageError
-
-        raise UsageError(message)
-    return confirm(
-        list(getattr(args, "paths", None) or [Path(".")]),
-        settings,
-        diagnostics,
-        budget=float(getattr(args, "budget", 120.0)),
-        device=getattr(args, "device", "auto"),
-        trials=int(getattr(args, "trials", 2)),
-        epochs=int(getattr(args, "epochs", 1)),
-    )
-
-
-def confirm(
-    paths: list[Path],
-    settings: Settings,
-    diagnostics: list[Diagnostic],
-    *,
-    budget: float = 120.0,
-    device: str = "auto",
-    trials: int = 2,
-    epochs: int = 1,
-    max_batches: int = 40,
-) -> list[Diagnostic]:
-    """Lint results in, the same results with confirmations (plus KNL503/KNL504) out."""
-    from kerasnanlint.confirm.plan import make_plan
-    from kerasnanlint.confirm.report import Facts, confirm_file
-    from kerasnanlint.confirm.spawn import run_child
-    from kerasnanlint.files import discover
-    from kerasnanlint.runner import display_path
-
-    by_path: dict[str, list[Diagnostic]] = {}
-    for d in diagnostics:
-        by_path.setdefault(d.path, []).append(d)
-    plans = []
-    for file in discover([p for p in paths if str(p) != "-"], settings):
-        shown = display_path(file)
-        if any(d.rule == "KNL000" for d in by_path.get(shown, [])):
-            continue
-        plan = make_plan(file, shown, by_path.get(shown, []))
-        if plan is not None:
-            plans.append(plan)
-
+        raise ConfirmUnavailable(message)
+    options = options or ConfirmOptions()
+    plans = _plans(paths, settings, diagnostics)
     replaced: dict[int, Diagnostic] = {}
     added: list[Diagnostic] = []
     progress = Progress(len(plans))
     start = time.monotonic()
     for i, plan in enumerate(plans):
-        left = budget - (time.monotonic() - start)
+        left = options.budget - (time.monotonic() - start)
         # Leave the scripts after this one their minimum, but never less than a fair share: a hang costs one
         # share, and time a fast script leaves unused rolls over to the next ones.
         files_left = len(plans) - i
         timeout = max(left - MIN_CHILD_SECONDS * (files_left - 1), left / files_left)
         progress.file(i + 1, plan.path)
-        if timeout < MIN_CHILD_SECONDS / 2:
-            from kerasnanlint.confirm.spawn import Outcome
-
-            outcome = Outcome({"fatal": f"the --budget of {budget:g} s was spent before this file"}, 0.0)
-        else:
-            with tempfile.TemporaryDirectory(prefix="kerasnanlint-confirm-", ignore_cleanup_errors=True) as tmp:
-                child_plan = plan.child_plan(
-                    workdir=tmp,
-                    device=device,
-                    trials=trials,
-                    epochs=epochs,
-                    max_batches=max_batches,
-                    deadline=time.time() + timeout - 3,
-                )
-                outcome = run_child(child_plan, Path(tmp), timeout, device, progress.show)
+        outcome = _run_plan(plan, options, timeout, progress)
         confirmed, extra = confirm_file(plan, outcome, settings)
-        why = Facts(plan, outcome).before_capture()
+        why = _before_capture(plan, outcome)
         if why:
             progress.note(f"could not run to search()/fit(): {why}")
         for old, new in zip(plan.findings, confirmed, strict=True):
@@ -148,3 +87,49 @@ def confirm(
     out = [replaced.get(id(d), d) for d in diagnostics] + added
     out.sort(key=Diagnostic.sort_key)
     return out
+
+
+def _plans(paths: list[Path], settings: Settings, diagnostics: list[Diagnostic]) -> list[FilePlan]:
+    """A plan per file worth running (files lint could not parse are skipped)."""
+    from kerasnanlint.confirm.plan import make_plan
+    from kerasnanlint.files import discover
+    from kerasnanlint.registry import SYNTAX_ERROR
+    from kerasnanlint.runner import display_path
+
+    by_path: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    plans = []
+    for file in discover([p for p in paths if str(p) != "-"], settings):
+        shown = display_path(file)
+        if any(d.rule == SYNTAX_ERROR.code for d in by_path.get(shown, [])):
+            continue
+        plan = make_plan(file, shown, by_path.get(shown, []))
+        if plan is not None:
+            plans.append(plan)
+    return plans
+
+
+def _run_plan(plan: FilePlan, options: ConfirmOptions, timeout: float, progress: Progress) -> Outcome:
+    """Run one plan's child with ``timeout`` seconds, in a temporary working directory."""
+    from kerasnanlint.confirm.spawn import Outcome, run_child
+
+    if timeout < MIN_CHILD_SECONDS / 2:
+        return Outcome({"fatal": f"the --budget of {options.budget:g} s was spent before this file"}, 0.0)
+    with tempfile.TemporaryDirectory(prefix="kerasnanlint-confirm-", ignore_cleanup_errors=True) as tmp:
+        child_plan = plan.child_plan(
+            workdir=tmp,
+            device=options.device,
+            trials=options.trials,
+            epochs=options.epochs,
+            max_batches=options.max_batches,
+            deadline=time.time() + timeout - 3,
+        )
+        return run_child(child_plan, Path(tmp), timeout, options.device, progress.show)
+
+
+def _before_capture(plan: FilePlan, outcome: Outcome) -> str | None:
+    """Why the script never reached search()/fit(), or None."""
+    from kerasnanlint.confirm.measurements import Measurements
+
+    return Measurements(plan, outcome).before_capture()

@@ -1,58 +1,42 @@
-"""Which findings runtime-confirm can test, and which probes each file needs (parent side, no TensorFlow)."""
+"""Which findings runtime-confirm can test, and which short runs each file needs (parent side, no TensorFlow).
+
+Everything rule-specific comes from the rule records (``Rule.probe``); the child gets it inside each plan entry,
+so it never imports the registry or the checks.
+"""
 
 from __future__ import annotations
 
-import ast
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kerasnanlint.diagnostics import Diagnostic
+from kerasnanlint.registry import all_rules
+from kerasnanlint.rule import Probe, Rule
 
-# The probe behind each confirmable rule (also shown in docs/confirm.md).
-PROBES: dict[str, str] = {
-    "KNL101": "call the function on adversarial inputs (forward + gradient); watch its value in a short run",
-    "KNL102": "call the function on adversarial inputs; short runs with each risky activation choice",
-    "KNL103": "call the function at zero error and check the gradient; short run",
-    "KNL104": "call the function/layer on large inputs; short run",
-    "KNL105": "call the function and check the gradient behind the where; short run",
-    "KNL106": "call the function on predictions of 0, 1 and below 0; short runs with each risky activation",
-    "KNL201": "short run; Keras's own from_logits warning counts as evidence",
-    "KNL202": "short runs with the output activation as written and each risky choice",
-    "KNL203": "Keras's own single-unit softmax warning; short run",
-    "KNL204": "short runs with each risky activation choice",
-    "KNL206": "short run with the configuration as written",
-    "KNL301": "short search with the real objective: KerasTuner's KeyError fails the trial",
-    "KNL302": "short search with the real objective and fit arguments: KeyError on the val_ metric",
-    "KNL303": "KerasTuner's ValueError at tuner construction, or the direction it inferred",
-    "KNL304": "look (read-only) for the saved tuner project a rerun would reload",
-    "KNL305": "short search: a trial whose loss went NaN yet completed with a finite score",
-    "KNL401": "short search with the learning rate fixed at the top of its range",
-    "KNL402": "short search/fit with the learning rate at its highest value",
-    "KNL403": "KerasTuner's ValueError at declaration while the script builds the model",
-    "KNL404": "short run; Keras's 'Gradients do not exist' warning",
-    "KNL405": "record every hyperparameter declaration; the second range is silently dropped",
-    "KNL501": "NaN/Inf counts of the arrays that reach search()/fit()",
-    "KNL502": "the number of classes in the training labels",
-}
-
-DIRECT_RULES = frozenset({"KNL101", "KNL102", "KNL103", "KNL104", "KNL105", "KNL106"})
-RUNS_FOR: dict[str, frozenset[str]] = {
-    "baseline": frozenset(
-        {*DIRECT_RULES, "KNL201", "KNL202", "KNL203", "KNL204", "KNL206", "KNL301", "KNL302", "KNL303", "KNL305"}
-        | {"KNL402", "KNL404"}
-    ),
-    "lr_top": frozenset({"KNL401", "KNL402", "KNL404"}),
-    "activations": frozenset({"KNL102", "KNL106", "KNL201", "KNL202", "KNL203", "KNL204"}),
-}
+# The short runs a probe may ask for, in the order the child runs them.
+RUN_ORDER = ("baseline", "lr_top", "activations")
 
 
-def confirmable(code: str) -> bool:
-    return code in PROBES
+def probe_for(code: str) -> Probe | None:
+    """The probe of a rule that lint findings carry; None for an unknown rule, a rule without a probe, or a
+    runtime-only rule (confirm reports those itself)."""
+    r = all_rules().get(code)
+    return r.probe if r is not None and not r.runtime_only else None
+
+
+def runtime_rule(judge: str) -> Rule:
+    """The runtime-only rule whose probe is judged by ``judge`` (e.g. "nonfinite_data")."""
+    for r in all_rules().values():
+        if r.runtime_only and r.probe is not None and r.probe.judge == judge:
+            return r
+    raise KeyError(judge)
 
 
 @dataclass
 class FilePlan:
+    """One script to run: its confirmable findings and, for each, the JSON entry the child reads."""
+
     path: str  # as shown in diagnostics
     file: Path
     source: str
@@ -61,49 +45,8 @@ class FilePlan:
     runs: list[str] = field(default_factory=list)
 
     def child_plan(self, **extra: Any) -> dict[str, Any]:
+        """The plan file of the child process."""
         return {"script": str(self.file.resolve()), "findings": self.entries, "runs": self.runs, **extra}
-
-
-def function_at(tree: ast.AST, line: int) -> str | None:
-    """``name`` or ``Class.method`` of the innermost definition holding ``line``; None when nested deeper or
-    outside any function (such a function cannot be called on its own)."""
-    best: list[str] | None = None
-
-    def visit(node: ast.AST, stack: list[tuple[str, bool]]) -> None:
-        nonlocal best
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                end = getattr(child, "end_lineno", child.lineno) or child.lineno
-                first = min([child.lineno, *(d.lineno for d in getattr(child, "decorator_list", []))])
-                if first <= line <= end:
-                    here = [*stack, (child.name, isinstance(child, ast.ClassDef))]
-                    if not isinstance(child, ast.ClassDef):
-                        best = [n for n, _ in here]
-                        kinds = [c for _, c in here]
-                        if len(here) > 2 or (len(here) == 2 and not kinds[0]):
-                            best = None
-                    visit(child, here)
-            else:
-                visit(child, stack)
-
-    visit(tree, [])
-    return ".".join(best) if best else None
-
-
-def top_function_at(tree: ast.AST, line: int) -> str | None:
-    """The module-level function holding ``line`` (a model builder such as ``build_model(hp)``)."""
-    for node in getattr(tree, "body", []):
-        if isinstance(node, ast.FunctionDef) and node.lineno <= line <= (node.end_lineno or node.lineno):
-            return node.name
-    return None
-
-
-def statement_span(tree: ast.AST, line: int) -> list[int] | None:
-    """[first, last] line of the module-level statement holding ``line`` (e.g. a multi-line tuner construction)."""
-    for node in getattr(tree, "body", []):
-        if node.lineno <= line <= (node.end_lineno or node.lineno):
-            return [node.lineno, node.end_lineno or node.lineno]
-    return None
 
 
 def wants_run(source: str) -> bool:
@@ -114,50 +57,52 @@ def wants_run(source: str) -> bool:
     return (".search(" in source or ".fit(" in source) and mentions_keras(source.encode("utf-8", "replace"))
 
 
+def entry_for(index: int, d: Diagnostic, probe: Probe) -> dict[str, Any]:
+    """The child's view of one finding: where it is (from the lint walk's ``Diagnostic.where``) and its probe."""
+    entry: dict[str, Any] = {
+        "id": index,
+        "rule": d.rule,
+        "line": d.line,
+        "end_line": d.end_line,
+        "probe": asdict(probe),
+    }
+    where = d.where
+    if probe.kind == "direct":
+        entry["function"] = where.function if where else None
+    if where and where.builder:
+        entry["builder"] = where.builder
+    if where and where.statement:
+        entry["span"] = list(where.statement)
+    return entry
+
+
 def make_plan(file: Path, shown: str, findings: list[Diagnostic]) -> FilePlan | None:
+    """The plan for one file, or None when it has nothing to confirm and no data worth checking."""
     try:
         source = file.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
     plan = FilePlan(shown, file, source)
+    wanted: set[str] = set()
     for d in findings:
-        if not confirmable(d.rule):
+        probe = probe_for(d.rule)
+        if probe is None:
             continue
-        entry = {"id": len(plan.entries), "rule": d.rule, "line": d.line, "end_line": d.end_line}
-        if d.rule in DIRECT_RULES:
-            entry["function"] = function_at(tree, d.line)
-        builder = top_function_at(tree, d.line)
-        if builder:
-            entry["builder"] = builder
-        span = statement_span(tree, d.line)
-        if span:
-            entry["span"] = span
         plan.findings.append(d)
-        plan.entries.append(entry)
+        plan.entries.append(entry_for(len(plan.entries), d, probe))
+        wanted.update(probe.runs)
     if not plan.findings and not wants_run(source):
         return None
-    rules = {e["rule"] for e in plan.entries}
-    plan.runs = [name for name, codes in RUNS_FOR.items() if rules & codes]
+    plan.runs = [name for name in RUN_ORDER if name in wanted]
     return plan
 
 
-def call_range(source: str, line: int | None) -> tuple[int, int, int, int]:
-    """(line, col, end_line, end_col) of the search()/fit() call on ``line`` (1-based, end exclusive)."""
-    if not line:
-        return 1, 1, 1, 1
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return line, 1, line, 1
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and node.lineno == line
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("search", "fit")
-        ):
-            return node.lineno, node.col_offset + 1, node.end_lineno or line, (node.end_col_offset or 0) + 1
-    text = source.splitlines()[line - 1] if 0 < line <= len(source.splitlines()) else ""
-    col = len(text) - len(text.lstrip()) + 1
-    return line, col, line, len(text) + 1
+def probe_table() -> str:
+    """docs/confirm.md's table of probes, generated from the rule records so the two cannot drift."""
+    rows = ["| Rule | Kind | Probe |", "|---|---|---|"]
+    for r in all_rules().values():
+        if r.probe is not None:
+            only = " (runtime-only rule)" if r.runtime_only else ""
+            how = r.probe.how.replace("|", "\\|")  # a literal pipe would end the cell
+            rows.append(f"| {r.code} {r.name} | {r.probe.kind} | {how}{only} |")
+    return "\n".join(rows) + "\n"

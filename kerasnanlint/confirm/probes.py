@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import keras
+import keras  # type: ignore[import-untyped]
 import numpy as np
-import tensorflow as tf
+import tensorflow as tf  # type: ignore[import-untyped]
 
 SCALING_LAYERS = {
     "Rescaling",
@@ -139,6 +139,7 @@ def as_arrays(value: Any, label: str) -> list[tuple[str, np.ndarray]]:
 
 
 def array_stats(name: str, arr: np.ndarray) -> dict[str, Any]:
+    """Shape, size, dtype, NaN and Inf counts and the largest finite |value| of one array."""
     stats: dict[str, Any] = {"name": name, "shape": list(arr.shape), "size": int(arr.size), "dtype": str(arr.dtype)}
     if arr.dtype.kind == "f":
         stats["nan"] = int(np.isnan(arr).sum())
@@ -251,10 +252,6 @@ def probe_unary(fn: Any) -> list[dict[str, Any]]:
         x = tf.Variable(np.full((4, 8), val, np.float32))
         out.append(_forward_and_gradient(label, x, lambda x=x: apply(x)))
     return out
-
-
-def is_nonfinite_row(row: dict[str, Any]) -> bool:
-    return row.get("forward", "finite") != "finite" or row.get("gradient", "finite") not in ("finite", "none")
 
 
 def nan_safe_float(value: Any) -> float | str | None:

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MARK = "@@knl "  # must match kerasnanlint.confirm.child.MARK (not imported: the child module imports TensorFlow)
+from kerasnanlint.confirm.state import MARK  # the child's progress-line prefix (state imports no TensorFlow)
+
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent.parent)
 
 
 @dataclass
 class Outcome:
+    """What one child left: its result file (None when it wrote none), how long it ran, how it ended."""
+
     result: dict[str, Any] | None
     seconds: float
     timed_out: bool = False
@@ -41,6 +44,7 @@ class Outcome:
 
 
 def child_env(device: str) -> dict[str, str]:
+    """The child's environment: TensorFlow backend, quiet logs, the device, this kerasnanlint importable."""
     env = dict(os.environ)
     env["KERAS_BACKEND"] = "tensorflow"
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
@@ -55,6 +59,8 @@ def child_env(device: str) -> dict[str, str]:
 def run_child(
     plan: dict[str, Any], workdir: Path, timeout: float, device: str, on_progress: Callable[[str], None]
 ) -> Outcome:
+    """Run the child on ``plan`` in ``workdir``, relaying its progress lines; killed (with its own subprocesses)
+    after ``timeout`` seconds."""
     plan_path, out_path = workdir / "plan.json", workdir / "result.json"
     plan_path.write_text(json.dumps(plan), encoding="utf-8")
     started = time.monotonic()

@@ -1,8 +1,10 @@
-"""Rule groups and names shared by the confirm child modules (no TensorFlow here)."""
+"""Names the confirm child recognises in the user's code (no TensorFlow here): learning-rate hyperparameters,
+activation choices, callbacks that write files."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 LR_NAME = re.compile(r"(^|_)(lr|learning_?rate)($|_)|learning", re.IGNORECASE)
@@ -12,16 +14,12 @@ ACTIVATIONS = {
 }  # fmt: skip
 SAFE_OUTPUT = {"sigmoid", "softmax", "tanh", "hard_sigmoid"}
 WRITING_CALLBACKS = {"TensorBoard", "ModelCheckpoint", "CSVLogger", "BackupAndRestore"}
-ACTIVATION_RULES = {"KNL102", "KNL106", "KNL202", "KNL204"}
-
-
-TRAINING_RULES = {
-    "KNL101", "KNL102", "KNL103", "KNL104", "KNL105", "KNL106", "KNL201", "KNL202", "KNL203", "KNL204", "KNL206",
-    "KNL305", "KNL401", "KNL402", "KNL404",
-}  # fmt: skip
+# The activation pins a probe may ask for (Probe.pin_activations); risky() tries their choices in this order.
+PINS = ("non-probability", "probability", "softmax")
 
 
 def hp_info(hp: Any) -> dict[str, Any]:
+    """A KerasTuner hyperparameter as JSON: name, kind, the top of its range, its activation choices."""
     info: dict[str, Any] = {"name": hp.name, "kind": type(hp).__name__}
     if isinstance(getattr(hp, "max_value", None), int | float):
         info["top"] = hp.max_value
@@ -34,19 +32,15 @@ def hp_info(hp: Any) -> dict[str, Any]:
     return info
 
 
-def risky(values: list[str], rules: set[str]) -> list[str]:
-    """Activation choices worth pinning: non-probability outputs for the log/mismatch rules, the probability ones
-    for KNL201 (probabilities into from_logits=True)."""
-    out = []
-    if rules & ACTIVATION_RULES:
+def risky(values: list[str], pins: Iterable[str]) -> list[str]:
+    """Activation choices worth pinning for the findings' probes: "non-probability" outputs (a log or a mismatch
+    needs probabilities), "probability" ones (probabilities into from_logits=True), "softmax" (over one unit)."""
+    wanted = set(pins)
+    out: list[str] = []
+    if "non-probability" in wanted:
         out += [v for v in values if v.lower() not in SAFE_OUTPUT]
-    if "KNL201" in rules:
+    if "probability" in wanted:
         out += [v for v in values if v.lower() in ("sigmoid", "softmax")]
-    if "KNL203" in rules:  # softmax over one unit
+    if "softmax" in wanted:
         out += [v for v in values if v.lower() == "softmax" and v not in out]
     return out
-
-
-TOP_RULES = {"KNL401", "KNL402", "KNL404"}
-OBJECTIVE_RULES = {"KNL301", "KNL302", "KNL303", "KNL305"}
-DIRECT_RULES = {"KNL101", "KNL102", "KNL103", "KNL104", "KNL105", "KNL106"}

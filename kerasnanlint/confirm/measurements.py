@@ -1,0 +1,135 @@
+"""What one child run measured, read per finding (parent side, no TensorFlow).
+
+The child writes facts only (runs, trials, first non-finite values, warnings, data statistics); ``Measurements``
+selects the ones that judge a given finding, and the judges in kerasnanlint.confirm.judges turn them into verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kerasnanlint.confirm.plan import FilePlan
+from kerasnanlint.confirm.spawn import Outcome
+
+Event = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]  # (run, trial, first non-finite value)
+
+
+class Measurements:
+    """Read helpers over one child result, narrowed to the runs that judge one finding (``entry``) when given."""
+
+    def __init__(self, plan: FilePlan, outcome: Outcome, entry: dict[str, Any] | None = None) -> None:
+        self.plan = plan
+        self.outcome = outcome
+        self.r: dict[str, Any] = outcome.result or {}
+        self.script: dict[str, Any] = self.r.get("script") or {}
+        runs = [run for run in self.r.get("runs", []) if not run.get("skipped")]
+        self.synthetic = bool(self.r.get("synthetic"))
+        self.warnings: list[str] = list(self.r.get("warnings", []))
+        self.builder: dict[str, Any] | None = None
+        self.tuner_line: int | None = None
+        name = (entry or {}).get("builder")
+        info = self.r.get("builders", {}).get(name) if name else None
+        if info is not None:
+            # The script only defined this builder: judge the finding by the runs of its own model.
+            self.builder = {"name": name, **info}
+            runs = [run for run in runs if run.get("builder") == name]
+            self.synthetic = True
+            self.warnings = list(info.get("warnings", [])) + [w for run in runs for w in run.get("warnings", [])]
+        elif entry and entry.get("span") and any(run.get("span") == entry["span"] for run in runs):
+            # The script only constructed this tuner: judge by its own short search on synthetic data.
+            runs = [run for run in runs if run.get("span") == entry["span"]]
+            self.synthetic = True
+            self.tuner_line = entry["span"][0]
+        else:
+            runs = [run for run in runs if not run.get("builder") and not run.get("span")]
+            self.warnings = list(self.script.get("warnings", [])) + [w for r in runs for w in r.get("warnings", [])]
+        self.runs: list[dict[str, Any]] = runs
+
+    # -- summaries ----------------------------------------------------------------------------------------------
+    def before_capture(self) -> str | None:
+        """Why the script gave us no search()/fit() call, or None when it did."""
+        status = self.script.get("status")
+        if status == "captured":
+            return None
+        if self.outcome.timed_out and self.r.get("phase") in ("script", "import", "starting", None):
+            return f"timed out after {self.outcome.seconds:.0f} s before reaching search()/fit()"
+        if status == "raised":
+            where = f" at line {self.script['lines'][-1]}" if self.script.get("lines") else ""
+            return f"the script raised {self.script.get('error')}{where} before reaching search()/fit()"
+        if status == "exited":
+            return f"the script called exit({self.script.get('code')}) before reaching search()/fit()"
+        if status == "finished":
+            return "the script finished without calling search() or fit()"
+        return self.outcome.why_failed()
+
+    def data_note(self) -> str:
+        """ " (on synthetic data ...)" when the runs did not train on the script's own data, else ""."""
+        if not self.synthetic:
+            return ""
+        if self.builder is not None:
+            return f" (the model from {self.builder['name']}() on synthetic data: {self.before_capture()})"
+        if self.tuner_line is not None:
+            return f" (the tuner built at line {self.tuner_line}, on synthetic data: {self.before_capture()})"
+        shape = self.r["synthetic"]
+        shapes = f"x{tuple(shape['x'])}, y{tuple(shape['y'])}"
+        return f" (on synthetic data {shapes} shaped from the model: {self.before_capture()})"
+
+    def tried(self, runs: list[dict[str, Any]] | None = None) -> str:
+        """What was run, for a "not reproduced" verdict: "1 trial x 1 epoch with learning_rate=0.01 and ..."."""
+        runs = self.runs if runs is None else runs
+        if not runs:
+            return "no run"
+        parts = []
+        for run in runs:
+            trials = run.get("trials", [])
+            fixed = ", ".join(f"{k}={v}" for k, v in run.get("fixed", {}).items())
+            n = len([t for t in trials if t.get("id") != "fit"])
+            what = f"{n} trial{'s' if n != 1 else ''}" if n else "1 fit"
+            failed = f" ({run['error']})" if run.get("error") else ""
+            epochs = run.get("epochs", "?")
+            how = f"with {fixed}" if fixed else "as written"
+            parts.append(f"{what} x {epochs} epoch{'s' if epochs != 1 else ''} {how}{failed}")
+        err = self.r.get("construction_error")
+        retried = f" (objective retried as {err['retried_with']})" if err else ""
+        return " and ".join(parts) + retried + self.data_note()
+
+    def events(self, runs: list[dict[str, Any]] | None = None) -> Iterator[Event]:
+        """(run, trial, event) for every first non-finite value, in run order."""
+        for run in self.runs if runs is None else runs:
+            for trial in run.get("trials", []):
+                for fit in trial.get("fits", []):
+                    for ev in fit.get("events", []):
+                        yield run, trial, ev
+
+    def history_keys(self) -> list[str]:
+        """The names the first fit that logged any logged (loss, metrics, val_ metrics)."""
+        for run in self.runs:
+            for trial in run.get("trials", []):
+                for fit in trial.get("fits", []):
+                    if fit.get("history_keys"):
+                        return fit["history_keys"]
+        return []
+
+    def trial_errors(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(run, trial) of every trial that failed with an error."""
+        return [(run, t) for run in self.runs for t in run.get("trials", []) if t.get("error")]
+
+    def runs_named(self, *prefixes: str) -> list[dict[str, Any]]:
+        """The runs of these probes ("lr_top", "baseline"; a builder's runs are named "builder:probe")."""
+        return [run for run in self.runs if run["name"].split(":")[-1].startswith(prefixes)]
+
+
+def describe(run: dict[str, Any], trial: dict[str, Any], ev: dict[str, Any]) -> str:
+    """One non-finite value as evidence: what, where (epoch, batch) and in which trial."""
+    where = (
+        f"epoch {ev['epoch']}, batch {ev['batch']}" if ev.get("batch") is not None else f"end of epoch {ev['epoch']}"
+    )
+    kind = {"weight": "weight", "loss": "loss", "metric": "metric"}.get(ev["kind"], ev["kind"])
+    text = f"{kind} `{ev['name']}` = {ev['value']} first at {where}"
+    if trial.get("id") != "fit":
+        hp = trial.get("hp") or {}
+        shown = ", ".join(f"{k}={v}" for k, v in hp.items())
+        text += f" (trial {trial['id']}{': ' + shown if shown else ''}"
+        text += f"; {trial['status']}, score {trial.get('score')})"
+    return text
