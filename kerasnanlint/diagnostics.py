@@ -117,7 +117,7 @@ class Where:
     def from_json(cls, data: dict[str, Any]) -> Where:
         """Inverse of to_json (the cache and the confirm child process)."""
         statement = data.get("statement")
-        return cls(data.get("function"), data.get("builder"), tuple(statement) if statement else None)  # type: ignore[arg-type]
+        return cls(data.get("function"), data.get("builder"), tuple(statement) if statement else None)
 
 
 @dataclass(frozen=True)

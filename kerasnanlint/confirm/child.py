@@ -26,13 +26,13 @@ def start(state: RunState) -> bool:
     """Import TensorFlow (and KerasTuner when the script uses it), pick the device, log warnings; False when the
     requested device is missing (recorded as fatal)."""
     state.phase("import", "importing TensorFlow/Keras")
-    import keras  # type: ignore[import-untyped]  # noqa: F401
-    import tensorflow as tf  # type: ignore[import-untyped]
+    import keras  # noqa: F401
+    import tensorflow as tf
 
     with open(state.script, "rb") as fh:
         source = fh.read()
     if b"keras_tuner" in source or b"kerastuner" in source:
-        import keras_tuner  # type: ignore[import-untyped]
+        import keras_tuner
 
         state.kt = keras_tuner
     gpus = tf.config.list_physical_devices("GPU")

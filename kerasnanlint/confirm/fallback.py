@@ -129,8 +129,8 @@ class BuilderRuns:
         if len(required) > 1:
             return
         if required and state.kt is None:
-            import keras_tuner  # type: ignore[import-untyped]  # a builder taking `hp` in a script without KerasTuner
-            from keras_tuner.src.engine import hyperparameters  # type: ignore[import-untyped]
+            import keras_tuner  # a builder taking `hp` in a script without KerasTuner
+            from keras_tuner.src.engine import hyperparameters
 
             state.kt = keras_tuner
             record_declarations(state, hyperparameters.HyperParameters)
@@ -156,7 +156,7 @@ class BuilderRuns:
             info["warnings"] = state.warn_log[warned:][:20]
             return
         info.setdefault("warnings", state.warn_log[warned:][:20])
-        import keras  # type: ignore[import-untyped]
+        import keras
 
         if not isinstance(model, keras.Model):
             info["error"] = f"{name}() returned {type(model).__name__}, not a keras.Model"
@@ -174,7 +174,7 @@ class BuilderRuns:
 
     def build(self, fn: Any, takes_hp: bool, fixed: dict[str, Any], info: dict[str, Any]) -> tuple[bool, Any]:
         """(True, what the builder returned), or (False, None) with ``info["error"]`` when building raised."""
-        import keras  # type: ignore[import-untyped]
+        import keras
 
         try:
             keras.backend.clear_session()

@@ -46,7 +46,7 @@ class Interceptor:
 
     def install(self) -> None:
         """Patch keras.Model.fit/compile and, when the script uses KerasTuner, the tuners and hp declarations."""
-        import keras  # type: ignore[import-untyped]
+        import keras
 
         state = self.state
         orig_compile = keras.Model.compile
@@ -67,7 +67,7 @@ class Interceptor:
 
     def install_tuner(self) -> None:
         """Tuners: record their construction, redirect their project into the work directory, stop at search()."""
-        from keras_tuner.src.engine import base_tuner, hyperparameters  # type: ignore[import-untyped]
+        from keras_tuner.src.engine import base_tuner, hyperparameters
 
         state = self.state
         base = base_tuner.BaseTuner
@@ -111,7 +111,7 @@ class Interceptor:
     def patch_objectives(self) -> None:
         """An objective whose direction KerasTuner cannot infer: record the error, go on with a guessed direction
         so that the other findings can still be probed."""
-        from keras_tuner.src.engine import objective  # type: ignore[import-untyped]
+        from keras_tuner.src.engine import objective
 
         state = self.state
         orig_create = objective.create_objective

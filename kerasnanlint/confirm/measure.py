@@ -59,8 +59,8 @@ def call_flagged(state: RunState) -> None:
 
 def _call_one(state: RunState, qual: str, shape: tuple[int, int]) -> dict[str, Any]:
     """The measurements of one function, class method (a Loss/Metric/Layer's) by its qualified name."""
-    import keras  # type: ignore[import-untyped]
-    from keras.src.utils.naming import to_snake_case  # type: ignore[import-untyped]
+    import keras
+    from keras.src.utils.naming import to_snake_case
 
     from kerasnanlint.confirm import probes
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import keras  # type: ignore[import-untyped]
+import keras
 import numpy as np
-import tensorflow as tf  # type: ignore[import-untyped]
+import tensorflow as tf
 
 SCALING_LAYERS = {
     "Rescaling",

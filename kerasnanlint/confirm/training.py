@@ -186,7 +186,7 @@ class Trainer:
 
     def cut(self, v: Any, limit: int) -> Any:
         """``v`` cut to ``limit`` samples (max_batches batches of a dataset)."""
-        import tensorflow as tf  # type: ignore[import-untyped]
+        import tensorflow as tf
 
         if isinstance(v, tf.data.Dataset):
             return v.take(self.state.max_batches)

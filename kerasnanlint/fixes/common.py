@@ -34,7 +34,7 @@ def pending(title: str, applicability: Applicability, *edits: NodeEdit | Sequenc
 def inner_code(ctx: Context, node: cst.CSTNode) -> str:
     """A node's text without its own parentheses (what its position covers)."""
     if getattr(node, "lpar", None):
-        node = node.with_changes(lpar=[], rpar=[])  # type: ignore[attr-defined]
+        node = node.with_changes(lpar=[], rpar=[])
     return ctx.module.code_for_node(node)
 
 

@@ -1,4 +1,4 @@
-"""Fixes for the KNL1xx rules (where NaN/Inf is born inside the model's own code).
+"""Fixes for the numerics rules (where NaN/Inf is born inside the model's own code).
 
 The division and log fixes get the check's risky-op record (``data["risky_op"]``, semantics/operands.py): the
 operands and the callee come from it, not from a second reading of the node.
@@ -87,7 +87,7 @@ def nan_equality(ctx: Context, node: cst.CSTNode, data: dict[str, Any]) -> Pendi
     return pending(f"Use `{isnan}()`", SAFE, replace_expr(ctx, node, call), imports)
 
 
-# ------------------------------------------------------------------------------------- KNL101, KNL102
+# ------------------------------------------------------------------------------ guards of risky ops
 
 
 def _api_module(ctx: Context, qual: str | None, node: cst.CSTNode) -> str:

@@ -520,7 +520,7 @@ def _per_output(expr: cst.BaseExpression, scope: Scope, outputs: Outputs) -> lis
             if key is None or not isinstance(el, cst.DictElement):
                 return None
             by_key[key] = el.value
-        if None in outputs.names or not set(by_key) <= set(outputs.names):  # type: ignore[arg-type]
+        if None in outputs.names or not set(by_key) <= set(outputs.names):
             return None
         per = [by_key.get(n) for n in outputs.names if n is not None]
     else:

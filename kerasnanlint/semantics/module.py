@@ -160,9 +160,9 @@ def target_names(target: cst.BaseExpression) -> Iterator[str]:
         yield target.value
     elif isinstance(target, cst.Tuple | cst.List):
         for el in target.elements:
-            yield from target_names(el.value)  # type: ignore[arg-type]
+            yield from target_names(el.value)
     elif isinstance(target, cst.StarredElement):
-        yield from target_names(target.value)  # type: ignore[arg-type]
+        yield from target_names(target.value)
 
 
 class _Collector(cst.CSTVisitor):
@@ -247,7 +247,7 @@ class _Collector(cst.CSTVisitor):
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self.scope.rebound.update(target_names(node.asname.name))  # type: ignore[arg-type]
+            self.scope.rebound.update(target_names(node.asname.name))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if isinstance(node.target, cst.Name):

@@ -887,7 +887,7 @@ class _Classifier(cst.CSTVisitor):
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self.stmt = node.value
         if isinstance(node.operator, cst.DivideAssign):
-            self.record(node, "/=", node.value, numerator=node.target)  # type: ignore[arg-type]
+            self.record(node, "/=", node.value, numerator=node.target)
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         op = node.operator
