@@ -59,10 +59,11 @@ def parse_script(text: str) -> tuple[cst.Module, str]:
     """Parse a script; the module and the text it was parsed from. A script exported from a notebook keeps its
     ``!pip install`` and ``%matplotlib`` lines: when the text does not parse and such lines sit where statements
     start, it is parsed again with them blanked (kerasnanlint/ipython.py), which keeps every other line's number
-    and columns. Only lines CPython cannot parse are ever blanked; the first error stands when that fails too."""
+    and columns. Only lines CPython cannot parse are ever blanked; when the blanked text fails too, its error (the
+    one left once the IPython lines are set aside) is reported."""
     try:
         return parse(text), text
-    except SourceError as first:
+    except SourceError:
         if "!" not in text and "%" not in text and "?" not in text:
             raise
         from kerasnanlint.ipython import blank_ipython
@@ -70,10 +71,7 @@ def parse_script(text: str) -> tuple[cst.Module, str]:
         blanked, lines = blank_ipython(text)
         if not lines:
             raise
-        try:
-            return parse(blanked), blanked
-        except SourceError:
-            raise first from None
+    return parse(blanked), blanked
 
 
 def _python_syntax_error(source: str) -> SourceError | None:
