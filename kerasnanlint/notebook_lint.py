@@ -7,6 +7,7 @@ edits. A fix whose edits reach a blanked IPython line, a cell's marker or anothe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kerasnanlint.config import Settings
@@ -96,6 +97,18 @@ def to_program(d: Diagnostic, program: Program) -> Diagnostic:
     return d.with_(line=line, end_line=end_line, cell=None, fix=fix)
 
 
+_AT = re.compile(r"^(\S+) at (\d+):(\d+) ")
+
+
+def _dropped_in_cells(message: str, program: Program) -> str:
+    """fix_text's "KNL107 at 12:5 (...)" names a program line: name the cell and its line instead."""
+    m = _AT.match(message)
+    if m is None:
+        return message
+    cell, line, col = program.cell_at(int(m.group(2)), int(m.group(3)))
+    return f"{m.group(1)} at cell {cell}:{line}:{col} {message[m.end() :]}"
+
+
 @dataclass
 class NotebookFix:
     """What fixing a notebook produced: the fixer's result (findings in cells), the bytes to write (the input
@@ -122,6 +135,7 @@ def fix_notebook(
     if not notebook.is_python or any(d.rule == SYNTAX_ERROR.code for d in diagnostics):
         return NotebookFix(FixResult(path, program.text, program.text, remaining=diagnostics), data, {})
     result = fix_text(program.text, [to_program(d, program) for d in diagnostics], settings, path=path, unsafe=unsafe)
+    result.dropped = [_dropped_in_cells(m, program) for m in result.dropped]
     if not result.changed:
         result.remaining = [to_cells(d, program) for d in result.remaining]
         return NotebookFix(result, data, {})
