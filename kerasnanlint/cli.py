@@ -279,14 +279,7 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
             out = sys.stderr  # standard output carries the fixed source
 
     if confirm:
-        from kerasnanlint.confirm import ConfirmOptions, ConfirmUnavailable
-        from kerasnanlint.confirm import confirm as run_confirm
-
-        options = ConfirmOptions(budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs)
-        try:
-            diagnostics = run_confirm(list(args.paths), settings, diagnostics, options)
-        except ConfirmUnavailable as exc:
-            raise UsageError(str(exc)) from None
+        diagnostics = _confirm(args, settings, diagnostics)
 
     from kerasnanlint.formats import renderer
 
@@ -301,6 +294,40 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     if args.exit_non_zero_on_fix and fixed:
         return EXIT_FINDINGS
     return EXIT_FINDINGS if any(d.severity >= settings.fail_on for d in diagnostics) else EXIT_OK
+
+
+def _confirm(args: argparse.Namespace, settings: Settings, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Runtime-confirm the scripts' findings. Notebooks are not run by confirm yet: it says so, and their static
+    findings are reported as they are (confirm is given neither them nor a folder search that finds them)."""
+    from kerasnanlint.files import is_notebook_path
+
+    named = [p for p in args.paths if is_notebook_path(str(p))]
+    notebooks = sorted({d.path for d in diagnostics if is_notebook_path(d.path)} | {str(p) for p in named})
+    for path in notebooks:
+        print(
+            f"kerasnanlint: {path}: notebooks are not yet run by confirm; its static findings are reported",
+            file=sys.stderr,
+        )
+    scripts = [p for p in args.paths if p not in named]
+    if not scripts:
+        return diagnostics
+    from kerasnanlint.confirm import ConfirmOptions, ConfirmUnavailable
+    from kerasnanlint.confirm import confirm as run_confirm
+
+    kept = [d for d in diagnostics if is_notebook_path(d.path)]
+    static = [d for d in diagnostics if not is_notebook_path(d.path)]
+    no_notebooks = settings.with_(
+        include=tuple(p for p in settings.include if not p.endswith("ipynb")),
+        extend_include=tuple(p for p in settings.extend_include if not p.endswith("ipynb")),
+    )
+    options = ConfirmOptions(budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs)
+    try:
+        confirmed = run_confirm(
+            scripts, no_notebooks, [d for d in diagnostics if not is_notebook_path(d.path)], options
+        )
+    except ConfirmUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    return sorted(confirmed + kept, key=lambda d: d.sort_key())
 
 
 @dataclass(frozen=True)
@@ -324,14 +351,14 @@ class _StdinText:
         that may differ."""
         if self.excluded:
             return []
-        from kerasnanlint.engine import lint_source
+        from kerasnanlint.runner import lint_bytes
         from kerasnanlint.source import SourceError, SourceFile
 
         try:
             sources.add(SourceFile.from_bytes(self.name, self.data))
         except SourceError:
             pass
-        return lint_source(self.data, self.name, settings)
+        return lint_bytes(self.data, self.name, settings)
 
 
 def _print_statistics(diagnostics: list[Diagnostic], out: TextIO = sys.stdout, *, as_json: bool = False) -> None:

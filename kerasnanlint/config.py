@@ -45,6 +45,10 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "site-packages",
 )
 
+# Which files folders are searched for, as in ruff (`include` replaces, `extend-include` adds). Files named on the
+# command line are linted whatever their name.
+DEFAULT_INCLUDE: tuple[str, ...] = ("*.py", "*.pyi", "*.ipynb")
+
 # [tool.kerasnanlint.thresholds]: key -> (default, help). Values must be positive numbers.
 THRESHOLDS: dict[str, tuple[float, str]] = {
     "lr-decade-ratio": (10.0, "KNL401: max/min ratio of a linear learning-rate range that is flagged"),
@@ -64,6 +68,8 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    extend_include: tuple[str, ...] = ()
     severity: tuple[tuple[str, Severity], ...] = ()
     fail_on: Severity = Severity.WARNING
     respect_gitignore: bool = True
@@ -122,6 +128,24 @@ class Settings:
             if _glob_match(rel, pattern) or any(fnmatch.fnmatchcase(part, pattern) for part in parts):
                 return True
         return False
+
+    def included(self, name: str, rel: str | None) -> bool:
+        """Is a file found in a folder, named ``name`` (path ``rel`` from the root, None outside it), one to lint?
+        A pattern without ``/`` matches the file name; one with ``/`` the path from the project root."""
+        for pattern in (*self.include, *self.extend_include):
+            if "/" not in pattern:
+                if fnmatch.fnmatchcase(name, pattern):
+                    return True
+            elif rel is not None and _glob_match(rel, pattern):
+                return True
+        return False
+
+    def include_suffixes(self) -> tuple[str, ...] | None:
+        """The suffixes when every include pattern is a plain ``*.ext`` (a string test instead of globbing)."""
+        patterns = (*self.include, *self.extend_include)
+        if all(p.startswith("*.") and not any(ch in p[1:] for ch in "*?[]/") for p in patterns):
+            return tuple(p[1:] for p in patterns)
+        return None
 
     def fingerprint(self) -> str:
         """Stable hash of everything that changes what a file's lint result is (for the cache)."""
@@ -214,6 +238,10 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
             changes["exclude"] = _str_list(name, value)
         elif key == "extend-exclude":
             changes["extend_exclude"] = _str_list(name, value)
+        elif key == "include":
+            changes["include"] = _str_list(name, value)
+        elif key == "extend-include":
+            changes["extend_include"] = _str_list(name, value)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"`{name}` must be a table of glob = [codes]")
@@ -249,6 +277,8 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
                     "ignore",
                     "exclude",
                     "extend-exclude",
+                    "include",
+                    "extend-include",
                     "per-file-ignores",
                     "severity",
                     "fail-on",

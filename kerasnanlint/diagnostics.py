@@ -49,14 +49,17 @@ class Edit:
     end_line: int
     end_col: int
     content: str
+    cell: int | None = None  # in a notebook: the code cell the positions count in
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON form (the ``--format json`` output and the cache)."""
-        return {
-            "location": {"row": self.line, "column": self.col},
-            "end_location": {"row": self.end_line, "column": self.end_col},
-            "content": self.content,
-        }
+        """The JSON form (the ``--format json`` output and the cache); ``cell`` only in notebooks."""
+        out: dict[str, Any] = {}
+        if self.cell is not None:
+            out["cell"] = self.cell
+        out["location"] = {"row": self.line, "column": self.col}
+        out["end_location"] = {"row": self.end_line, "column": self.end_col}
+        out["content"] = self.content
+        return out
 
 
 @dataclass(frozen=True)
@@ -136,10 +139,12 @@ class Diagnostic:
     fix: Fix | None = None
     confirmation: Confirmation | None = None
     where: Where | None = field(default=None, compare=False)  # not in the JSON output; the cache keeps it
+    # In a notebook: the code cell (counted from 1, code cells only) that line and column count in; else None.
+    cell: int | None = None
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        """Output order: path, line, column, code."""
-        return (self.path, self.line, self.col, self.rule)
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        """Output order: path, cell, line, column, code."""
+        return (self.path, self.cell or 0, self.line, self.col, self.rule)
 
     def with_(self, **changes: Any) -> Diagnostic:
         """A copy with ``changes`` (a confirmation, a re-graded severity)."""
@@ -147,11 +152,15 @@ class Diagnostic:
 
     def to_json(self, *, where: bool = False) -> dict[str, Any]:
         """The JSON output's object; ``where=True`` adds the ``where`` record (the cache and confirm's plan)."""
-        out = {
+        out: dict[str, Any] = {
             "code": self.rule,
             "name": self.name,
             "severity": str(self.severity),
             "filename": self.path,
+        }
+        if self.cell is not None:  # notebooks only: the JSON of a .py file's findings is as it always was
+            out["cell"] = self.cell
+        out |= {
             "location": {"row": self.line, "column": self.col},
             "end_location": {"row": self.end_line, "column": self.end_col},
             "message": self.message,
@@ -178,6 +187,7 @@ class Diagnostic:
                         e["end_location"]["row"],
                         e["end_location"]["column"],
                         e["content"],
+                        e.get("cell"),
                     )
                     for e in f["edits"]
                 ),
@@ -199,4 +209,5 @@ class Diagnostic:
             fix=fix,
             confirmation=conf,
             where=Where.from_json(data["where"]) if data.get("where") else None,
+            cell=data.get("cell"),
         )

@@ -55,6 +55,25 @@ def parse(source: str) -> cst.Module:
         raise SourceError(f"cannot parse file: {type(exc).__name__}") from None
 
 
+def parse_script(text: str) -> tuple[cst.Module, str]:
+    """Parse a script; the module and the text it was parsed from. A script exported from a notebook keeps its
+    ``!pip install`` and ``%matplotlib`` lines: when the text does not parse and such lines sit where statements
+    start, it is parsed again with them blanked (kerasnanlint/ipython.py), which keeps every other line's number
+    and columns. Only lines CPython cannot parse are ever blanked; when the blanked text fails too, its error (the
+    one left once the IPython lines are set aside) is reported."""
+    try:
+        return parse(text), text
+    except SourceError:
+        if "!" not in text and "%" not in text and "?" not in text:
+            raise
+        from kerasnanlint.ipython import blank_ipython
+
+        blanked, lines = blank_ipython(text)
+        if not lines:
+            raise
+    return parse(blanked), blanked
+
+
 def _python_syntax_error(source: str) -> SourceError | None:
     """CPython's own verdict on a file LibCST rejected (only computed for files that fail to parse)."""
     import ast
@@ -92,7 +111,7 @@ def lint_source(source: str | bytes, path: str = "<stdin>", settings: Settings |
         raw = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
         if not mentions_keras(raw):
             return []
-        module = parse(text)
+        module, text = parse_script(text)
         return lint_module(module, text, path, settings)
     except RecursionError:  # the analysis walks in Python: a tree deeper than its recursion limit
         err = SourceError("file too deeply nested to analyse")

@@ -1,4 +1,5 @@
-"""Which files to lint: folders recursed for .py/.pyi, .gitignore and configured excludes honoured."""
+"""Which files to lint: folders recursed for the configured includes (.py, .pyi, .ipynb by default), .gitignore and
+configured excludes honoured."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ KERAS_MARKERS: tuple[bytes, ...] = (b"keras", b"tensorflow", b"kerastuner")
 
 def mentions_keras(data: bytes) -> bool:
     return any(marker in data for marker in KERAS_MARKERS)
+
+
+def is_notebook_path(path: str) -> bool:
+    """Is ``path`` a Jupyter notebook? By its suffix, as ruff decides (also for --stdin-filename)."""
+    return path.endswith(".ipynb")
 
 
 class _GitIgnore:
@@ -87,6 +93,7 @@ class _Walk:
         self.settings, self.gitignore = settings, gitignore
         self.root = os.path.realpath(settings.root)
         self.git_root = str(git_root)
+        self.suffixes = settings.include_suffixes()
 
     def files(self, top: Path) -> Iterator[tuple[Path, str]]:
         real = os.path.realpath(top)
@@ -107,7 +114,7 @@ class _Walk:
             except OSError:
                 files.append(e)
         for e in sorted(files, key=lambda e: e.name):
-            if not e.name.endswith((".py", ".pyi")):
+            if not self._included(e.name, rel):
                 continue
             path = os.path.join(shown, e.name)
             if self._is_symlink(e):  # its real path is elsewhere: the general (slower) test
@@ -124,6 +131,11 @@ class _Walk:
             child, child_rel = os.path.join(real, e.name), _join(rel, e.name)
             if not self._excluded(path, child, child_rel, is_dir=True):
                 yield from self._folder(path, child, child_rel)
+
+    def _included(self, name: str, rel: str | None) -> bool:
+        if self.suffixes is not None:
+            return name.endswith(self.suffixes)
+        return self.settings.included(name, _join(rel, name))
 
     @staticmethod
     def _is_symlink(e: os.DirEntry[str]) -> bool:

@@ -124,11 +124,11 @@ def _key(d: Diagnostic) -> tuple[Any, ...]:
 
 def _lint(text: str, path: str, settings: Settings) -> list[Diagnostic] | str:
     """Findings of ``text``, or why it does not parse."""
-    from kerasnanlint.engine import lint_module, parse
+    from kerasnanlint.engine import lint_module, parse_script
     from kerasnanlint.files import mentions_keras
 
     try:
-        module = parse(text)
+        module, text = parse_script(text)
     except SourceError as err:
         return f"does not parse ({err.message}, line {err.line})"
     if not mentions_keras(text.encode("utf-8", "surrogatepass")):  # the same prefilter as a plain lint

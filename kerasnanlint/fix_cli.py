@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kerasnanlint.diagnostics import Applicability, Diagnostic
+from kerasnanlint.files import is_notebook_path
 from kerasnanlint.fix import MAX_ROUNDS, FixResult, allowed, fix_bytes
 from kerasnanlint.source import NEWLINE, SourceFile, source_encoding
 
@@ -71,6 +72,7 @@ class FixRun:
     results: list[FixResult]
     messages: list[str]  # for standard error: dropped fixes, files left alone
     written: list[SourceFile] = field(default_factory=list)  # the new text of each file rewritten
+    diffs: dict[str, str] = field(default_factory=dict)  # a notebook's diff, cell by cell, by path
 
 
 def fix_paths(
@@ -122,7 +124,7 @@ def _fix_path(
         if digests.get(path) != file_digest(path, data):
             first_round = None  # changed since the run linted it: lint what is there now
     try:
-        result, new = fix_bytes(data, path, settings, unsafe=unsafe, diagnostics=first_round)
+        result, new = _fix_file_bytes(data, path, settings, unsafe, first_round, run)
     except RecursionError:
         run.messages.append(f"{path}: not fixed, too deeply nested to analyse")
         return diags
@@ -134,11 +136,37 @@ def _fix_path(
         if not write_atomic(Path(path), new, data):
             run.messages.append(f"{path}: changed on disk while fixing; not overwritten")
             return diags
-        run.written.append(SourceFile(path, result.text, source_encoding(new)))  # renderers read the new text
+        # Renderers read the new text (a notebook's JSON: they find the cells in it).
+        written = new.decode("utf-8") if is_notebook_path(path) else result.text
+        run.written.append(SourceFile(path, written, source_encoding(new)))
     run.fixed += result.fixed
     if write or new == data:
         return result.remaining
     return diags  # --diff: nothing written, the findings stay as they are on disk
+
+
+def _fix_file_bytes(
+    data: bytes, path: str, settings: Settings, unsafe: bool, first_round: list[Diagnostic] | None, run: FixRun
+) -> tuple[FixResult, bytes]:
+    """fix_bytes, or for a notebook fix_notebook (its cell-by-cell diff goes into ``run.diffs``)."""
+    if not is_notebook_path(path):
+        return fix_bytes(data, path, settings, unsafe=unsafe, diagnostics=first_round)
+    from kerasnanlint.notebook_lint import fix_notebook
+
+    fixed = fix_notebook(data, path, settings, unsafe=unsafe, diagnostics=first_round)
+    if fixed.refused:
+        run.messages.append(f"{path}: {fixed.refused}")
+    run.diffs[path] = notebook_diff(path, fixed.cells)
+    return fixed.result, fixed.data
+
+
+def notebook_diff(path: str, cells: Mapping[int, tuple[str, str]]) -> str:
+    """A notebook's changes as one unified diff per changed cell, headed ``path:cell N`` as ruff prints them."""
+
+    def whole(text: str) -> str:  # a cell's last line has no newline: no "No newline at end of file" noise
+        return text if text.endswith("\n") else text + "\n"
+
+    return "".join(unified_diff(f"{path}:cell {n}", whole(a), whole(b)) for n, (a, b) in sorted(cells.items()))
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
@@ -174,7 +202,7 @@ def fix_files(
     if diff:
         for r in run.results:
             if r.changed:
-                sys.stdout.write(unified_diff(r.path, r.original, r.text))
+                sys.stdout.write(run.diffs.get(r.path) or unified_diff(r.path, r.original, r.text))
         _diff_summary(run.fixed, run.diagnostics, unsafe)
     return run.diagnostics, run.fixed
 
@@ -200,18 +228,20 @@ def fix_stdin(
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
         return diagnostics, 0
-    result, new = fix_bytes(data, name, settings, unsafe=unsafe, diagnostics=diagnostics)
-    for m in result.dropped:
-        print(f"kerasnanlint: {name}: {m}", file=sys.stderr)
+    run = FixRun([], 0, [], [])
+    result, new = _fix_file_bytes(data, name, settings, unsafe, diagnostics, run)
+    for m in [*run.messages, *(f"{name}: {m}" for m in result.dropped)]:
+        print(f"kerasnanlint: {m}", file=sys.stderr)
     if diff:
         if result.changed:
-            sys.stdout.write(unified_diff(name, result.original, result.text))
+            sys.stdout.write(run.diffs.get(name) or unified_diff(name, result.original, result.text))
         _diff_summary(result.fixed, result.remaining, unsafe)
         return diagnostics, result.fixed
     sys.stdout.flush()
     sys.stdout.buffer.write(new)
     sys.stdout.buffer.flush()
-    sources.add(SourceFile(name, result.text, source_encoding(new)))  # the findings left refer to the fixed text
+    text = new.decode("utf-8") if is_notebook_path(name) else result.text
+    sources.add(SourceFile(name, text, source_encoding(new)))  # the findings left refer to the fixed text
     return result.remaining, result.fixed
 
 

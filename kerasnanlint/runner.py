@@ -13,7 +13,7 @@ from pathlib import Path
 from kerasnanlint.cache import Cache
 from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Diagnostic
-from kerasnanlint.files import discover, mentions_keras
+from kerasnanlint.files import discover, is_notebook_path, mentions_keras
 
 # Below this many files to parse, a process pool costs more to start than it saves.
 _POOL_THRESHOLD = 8
@@ -113,13 +113,22 @@ def _lint_one(args: tuple[str, bytes, Settings]) -> list[Diagnostic]:
     path, data, settings = args
     if _plainly_not_keras(data):
         return []
-    from kerasnanlint.engine import lint_source  # here: a run with nothing to parse never imports LibCST
-
     try:
-        return lint_source(data, path, settings)
+        return lint_bytes(data, path, settings)
     finally:
         if _manual_gc:
             _after_file()
+
+
+def lint_bytes(data: bytes, path: str, settings: Settings) -> list[Diagnostic]:
+    """Lint one file's bytes as what its path says it is: a notebook (.ipynb) or Python."""
+    if is_notebook_path(path):
+        from kerasnanlint.notebook_lint import lint_notebook  # here: a .py-only run never imports it
+
+        return lint_notebook(data, path, settings)
+    from kerasnanlint.engine import lint_source  # here: a run with nothing to parse never imports LibCST
+
+    return lint_source(data, path, settings)
 
 
 def lint_paths(

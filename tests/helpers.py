@@ -31,3 +31,22 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> 
         text=True,
         timeout=300,
     )
+
+
+def notebook(*cells: str | tuple[str, str], language: str | None = "python", indent: int = 1) -> str:
+    """A notebook's JSON text as Jupyter writes it: one code cell per string, ("markdown", text) for others."""
+    import json
+
+    entries = []
+    for i, cell in enumerate(cells):
+        kind, source = cell if isinstance(cell, tuple) else ("code", cell)
+        entry: dict[str, object] = {"cell_type": kind, "id": f"cell-{i}", "metadata": {}}
+        if kind == "code":
+            entry |= {"execution_count": None, "outputs": []}
+        entry["source"] = source.splitlines(keepends=True)
+        entries.append(entry)
+    metadata: dict[str, object] = {}
+    if language is not None:
+        metadata["kernelspec"] = {"display_name": language, "language": language, "name": language}
+    data = {"cells": entries, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(data, indent=indent, sort_keys=True, ensure_ascii=False) + "\n"

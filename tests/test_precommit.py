@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import notebook
+
 ROOT = Path(__file__).resolve().parent.parent
 # What `pip install .` needs to build the hook's environment.
 HOOK_REPO_PATHS = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "kerasnanlint", "rules")
@@ -23,6 +25,10 @@ GIT_ENV = {
 
 FLAGGED = "import keras\nimport numpy as np\n\n\ndef clean(y):\n    y[y == np.nan] = 0.0\n    return y\n"
 CLEAN = "import keras\nimport numpy as np\n\n\ndef clean(y):\n    y[np.isnan(y)] = 0.0\n    return y\n"
+# The same code as a notebook: a setup cell with IPython lines, then the flagged code in cell 2.
+SETUP_CELL = "!pip install -q keras\n%matplotlib inline\nimport keras"
+NOTEBOOK = notebook(SETUP_CELL, FLAGGED.replace("import keras\n", ""))
+NOTEBOOK_CLEAN = notebook(SETUP_CELL, CLEAN.replace("import keras\n", ""))
 
 
 def git(*args: str, cwd: Path, env: dict[str, str]) -> str:
@@ -67,6 +73,7 @@ def test_pre_commit_hook(tmp_path: Path):
     (project / "vendored" / "bad.py").write_text(FLAGGED, encoding="utf-8")
     (project / "bad.py").write_text(FLAGGED, encoding="utf-8")
     (project / "good.py").write_text(CLEAN, encoding="utf-8")
+    (project / "tune.ipynb").write_text(NOTEBOOK, encoding="utf-8")
     git("add", "-A", cwd=project, env=env)
 
     def pre_commit() -> subprocess.CompletedProcess[str]:
@@ -83,10 +90,12 @@ def test_pre_commit_hook(tmp_path: Path):
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
     assert "bad.py:6:7: KNL107 [warning]" in output
+    assert "tune.ipynb:cell 2:5:7: KNL107 [warning]" in output
     assert "vendored" not in output
     assert "Traceback" not in output
 
     (project / "bad.py").unlink()
+    (project / "tune.ipynb").write_text(NOTEBOOK_CLEAN, encoding="utf-8")
     git("add", "-A", cwd=project, env=env)
     passed = pre_commit()
     assert passed.returncode == 0, passed.stdout + passed.stderr
@@ -96,10 +105,12 @@ def test_pre_commit_hook(tmp_path: Path):
     config = project / ".pre-commit-config.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("id: kerasnanlint\n", "id: kerasnanlint-fix\n"))
     (project / "bad.py").write_text(FLAGGED, encoding="utf-8")
+    (project / "tune.ipynb").write_text(NOTEBOOK, encoding="utf-8")
     git("add", "-A", cwd=project, env=env)
     fixed = pre_commit()
     assert fixed.returncode == 1, fixed.stdout + fixed.stderr
     assert (project / "bad.py").read_text(encoding="utf-8") == CLEAN
+    assert (project / "tune.ipynb").read_text(encoding="utf-8") == NOTEBOOK_CLEAN
     git("add", "-A", cwd=project, env=env)
     again = pre_commit()
     assert again.returncode == 0, again.stdout + again.stderr

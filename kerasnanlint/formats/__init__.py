@@ -19,6 +19,16 @@ FORMATS = ("text", "json", "sarif", "github", "gitlab", "lsp")
 Renderer = Callable[[list[Diagnostic], "SourceLoader | None"], str]
 
 
+def finding_lines(d: Diagnostic, sources: SourceLoader) -> tuple[str, ...]:
+    """The lines ``d``'s line and columns count in: its file's, or in a notebook its cell's."""
+    source = sources(d.path)
+    if d.cell is None:
+        return source.lines
+    from kerasnanlint.notebook import cell_lines  # only when a notebook's finding is rendered
+
+    return cell_lines(source.text, d.cell)
+
+
 def renderer(name: str) -> Renderer:
     """The ``render(diagnostics, sources)`` function of format ``name`` (imported on demand)."""
     if name == "text":

@@ -1,4 +1,6 @@
-"""GitHub Actions workflow commands: ``::error file=..,line=..::message``."""
+"""GitHub Actions workflow commands: ``::error file=..,line=..::message``.
+
+In a notebook, line and columns count within the code cell, which the title and the message name."""
 
 from __future__ import annotations
 
@@ -31,10 +33,12 @@ def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -
                 f"endLine={d.end_line}",
                 f"col={d.col}",
                 f"endColumn={d.end_col}",
-                f"title={_escape_property(f'{d.rule} {d.name}')}",
+                f"title={_escape_property(f'{d.rule} {d.name}' + (f' (cell {d.cell})' if d.cell else ''))}",
             ]
         )
         message = f"{d.rule} {d.message}"
+        if d.cell is not None:  # line and columns count within this cell of the notebook
+            message = f"cell {d.cell}, line {d.line}, column {d.col}: {message}"
         if d.confirmation is not None:
             message += f"\nruntime: {d.confirmation.verdict} - {d.confirmation.evidence}"
         out.append(f"::{_LEVEL[d.severity]} {props}::{_escape_data(message)}\n")

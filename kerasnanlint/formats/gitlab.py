@@ -1,4 +1,6 @@
-"""GitLab Code Quality report (``artifacts:reports:codequality``): a JSON list of CodeClimate-style issues."""
+"""GitLab Code Quality report (``artifacts:reports:codequality``): a JSON list of CodeClimate-style issues.
+
+In a notebook, ``lines`` count within the code cell that the description names (``KNL301 cell 4: ...``)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -
         {
             "type": "issue",
             "check_name": d.rule,
-            "description": f"{d.rule} {d.message}",
+            "description": f"{d.rule} {d.message}" if d.cell is None else f"{d.rule} cell {d.cell}: {d.message}",
             "categories": ["Bug Risk"],
             "severity": _SEVERITY[d.severity],
             # The same stable identity as SARIF's partialFingerprints: GitLab diffs reports between commits by it.

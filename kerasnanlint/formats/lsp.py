@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kerasnanlint.catalog import doc_uri
 from kerasnanlint.diagnostics import Diagnostic, Severity
+from kerasnanlint.formats import finding_lines
 from kerasnanlint.source import Sources
 
 if TYPE_CHECKING:
@@ -76,5 +77,8 @@ def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -
     by_uri: dict[str, list[dict[str, Any]]] = {}
     for d in diagnostics:
         uri = Path(d.path).resolve().as_uri() if d.path != "-" else "untitled:stdin"
-        by_uri.setdefault(uri, []).append(to_lsp(d, sources(d.path).lines))
+        found = to_lsp(d, finding_lines(d, sources))
+        if d.cell is not None:  # the range counts within this code cell of the notebook
+            found["data"]["cell"] = d.cell
+        by_uri.setdefault(uri, []).append(found)
     return json.dumps(by_uri, indent=2) + "\n"

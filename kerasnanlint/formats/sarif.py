@@ -1,5 +1,8 @@
 """SARIF 2.1.0 for GitHub code scanning: rules with help from the catalogue, repo-relative URIs,
-partialFingerprints that survive unrelated edits (rule + path + the flagged line's text + occurrence)."""
+partialFingerprints that survive unrelated edits (rule + path + the flagged line's text + occurrence).
+
+A notebook's finding points at the notebook with a region whose lines and columns count within its code cell; the
+cell is in ``properties.cell`` and at the head of the message (``cell 4: ...``)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from urllib.parse import quote
 
 from kerasnanlint import __version__, catalog
 from kerasnanlint.diagnostics import Diagnostic, Severity
+from kerasnanlint.formats import finding_lines
 from kerasnanlint.registry import all_rules
 from kerasnanlint.source import Sources
 
@@ -43,7 +47,7 @@ def fingerprints(diagnostics: list[Diagnostic], sources: SourceLoader) -> list[s
     counts: dict[str, int] = {}
     out = []
     for d in diagnostics:
-        lines = sources(d.path).lines
+        lines = finding_lines(d, sources)
         text = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else d.message
         base = hashlib.sha256(f"{d.rule}\0{_uri(d.path)}\0{text}".encode()).hexdigest()[:32]
         n = counts.get(base, 0)
@@ -77,7 +81,8 @@ def sarif_log(diagnostics: list[Diagnostic], sources: SourceLoader | None = None
             "ruleId": d.rule,
             "ruleIndex": index[d.rule],
             "level": _LEVEL[d.severity],
-            "message": {"text": d.message},
+            # In a notebook the region's lines count within the cell that the message and properties.cell name.
+            "message": {"text": d.message if d.cell is None else f"cell {d.cell}: {d.message}"},
             "locations": [
                 {
                     "physicalLocation": {
@@ -116,8 +121,13 @@ def sarif_log(diagnostics: list[Diagnostic], sources: SourceLoader | None = None
                     ],
                 }
             ]
+        properties: dict[str, Any] = {}
+        if d.cell is not None:
+            properties["cell"] = d.cell
         if d.confirmation is not None:
-            result["properties"] = {"confirmation": d.confirmation.to_json()}
+            properties["confirmation"] = d.confirmation.to_json()
+        if properties:
+            result["properties"] = properties
         results.append(result)
     return {
         "$schema": SCHEMA,

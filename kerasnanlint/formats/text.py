@@ -1,4 +1,4 @@
-"""ruff-style lines: ``path:line:col: KNL301 [error] message``."""
+"""ruff-style lines: ``path:line:col: KNL301 [error] message`` (``path:cell 4:line:col: ...`` in a notebook)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def line(d: Diagnostic) -> str:
     marker = ""
     if d.fix is not None:
         marker = " [*]" if d.fix.applicability == "safe" else " [unsafe fix]"
-    text = f"{d.path}:{d.line}:{d.col}: {d.rule} [{d.severity}]{marker} {d.message}"
+    cell = f"cell {d.cell}:" if d.cell is not None else ""  # a notebook: ruff's `nb.ipynb:cell 4:7:5:`
+    text = f"{d.path}:{cell}{d.line}:{d.col}: {d.rule} [{d.severity}]{marker} {d.message}"
     if d.confirmation is not None:
         text += f"\n    runtime: {d.confirmation.verdict} - {d.confirmation.evidence}"
         if d.confirmation.device:
