@@ -322,9 +322,7 @@ def _confirm(args: argparse.Namespace, settings: Settings, diagnostics: list[Dia
     )
     options = ConfirmOptions(budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs)
     try:
-        confirmed = run_confirm(
-            scripts, no_notebooks, [d for d in diagnostics if not is_notebook_path(d.path)], options
-        )
+        confirmed = run_confirm(scripts, no_notebooks, static, options)
     except ConfirmUnavailable as exc:
         raise UsageError(str(exc)) from None
     return sorted(confirmed + kept, key=lambda d: d.sort_key())
