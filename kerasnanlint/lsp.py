@@ -3,12 +3,15 @@
 Documents are linted from the editor's in-memory text, never from disk: on open and save at once, on
 change after a short quiet period (typing does not lint every keystroke). Settings come from the
 document's nearest pyproject.toml; a broken config is shown to the user once and the defaults apply.
+Notebooks (LSP 3.17 notebook sync) are linted as one program, their findings published on each cell's URI
+(kerasnanlint/lsp_notebooks.py); a cell is never linted alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,7 @@ from kerasnanlint.config import ConfigError, Settings, load_settings, validate_c
 from kerasnanlint.diagnostics import Diagnostic, Edit
 from kerasnanlint.engine import lint_source
 from kerasnanlint.formats.lsp import lsp_range, to_lsp
+from kerasnanlint.lsp_notebooks import NOTEBOOK_SYNC, NotebookCells, is_cell, lint_cells, notebook_of, snapshot
 from kerasnanlint.registry import all_rules
 from kerasnanlint.source import SourceFile
 from kerasnanlint.suppressions import add_noqa_edit
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 0.25
 PYTHON_SUFFIXES = (".py", ".pyi")
+_NOTEBOOK = "notebook:"  # the debounce key of a notebook's lint (its URI may also be open as a text document)
 
 
 @dataclass
@@ -60,9 +65,11 @@ class KerasNanLanguageServer(LanguageServer):
     """The server: each open Python document's last lint, published as diagnostics, hovers and quick fixes."""
 
     def __init__(self, debounce: float = DEBOUNCE_SECONDS) -> None:
-        super().__init__("kerasnanlint", __version__)
+        super().__init__("kerasnanlint", __version__, notebook_document_sync=NOTEBOOK_SYNC)
         self.debounce = debounce
-        self.linted: dict[str, _Linted] = {}
+        self.linted: dict[str, _Linted] = {}  # by document URI, and by cell URI for a notebook's cells
+        self.notebooks: dict[str, NotebookCells] = {}  # each open notebook's cells as last published
+        self._published_cells: dict[str, set[str]] = {}  # notebook URI -> the cell URIs it published on
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._shown_errors: set[str] = set()
         # One worker: lints never run concurrently with each other, and never block the event loop.
@@ -91,13 +98,18 @@ class KerasNanLanguageServer(LanguageServer):
     def _encoding(self) -> str:
         return _value(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
 
-    def report_config_error(self, result: _Linted) -> None:
+    def report_config_error(self, result: _Linted | None) -> None:
         """Show a config error once (not on every keystroke); runs on the event loop's thread."""
+        if result is None:
+            return
         if result.config_error is None:
             self._shown_errors.clear()  # once fixed, a later error is shown again
         elif result.config_error not in self._shown_errors:
             self._shown_errors.add(result.config_error)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=result.config_error))
+
+    def _to_lsp(self, d: Diagnostic, source: SourceFile, encoding: str) -> types.Diagnostic:
+        return self.protocol._converter.structure(to_lsp(d, source.lines, encoding), types.Diagnostic)
 
     def lint_now(self, uri: str) -> _Linted | None:
         """Lint the open document now (on the lint thread); None when it is not open."""
@@ -113,13 +125,15 @@ class KerasNanLanguageServer(LanguageServer):
             settings, error = self._settings(path)
             if not (path and settings.is_excluded(path)):  # excludes apply as with --force-exclude
                 encoding = self._encoding()
-                for d in lint_source(text, name, settings):
-                    lsp = self.protocol._converter.structure(to_lsp(d, source.lines, encoding), types.Diagnostic)
-                    findings.append((d, lsp))
+                findings = [(d, self._to_lsp(d, source, encoding)) for d in lint_source(text, name, settings)]
         return _Linted(version, source, findings, error)
 
     def current(self, uri: str) -> _Linted | None:
-        """The lint of the document as the editor holds it now (re-linted when edits are still pending)."""
+        """The lint of the document as the editor holds it now (re-linted when edits are still pending); a
+        notebook cell's share of its notebook's lint."""
+        notebook = notebook_of(self.workspace, uri)
+        if notebook is not None:
+            return self.current_cell(notebook, uri)
         opened = self._open_text(uri)
         if opened is None:
             return None
@@ -138,33 +152,57 @@ class KerasNanLanguageServer(LanguageServer):
         try:
             result = await loop.run_in_executor(self._linter, self.lint_now, uri)
         except Exception as exc:  # a bug in a rule must not take the editor's server down
-            log.exception("lint failed for %s", uri)
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"{uri}: {exc!r}"))
+            self._lint_failed(uri, exc)
             return
         opened = self._open_text(uri)
         if result is None or opened is None or opened[0] != result.source.text:
             return  # closed or edited meanwhile: the newer lint publishes
         self.linted[uri] = result
         self.report_config_error(result)
+        self._publish(uri, result)
+
+    def _lint_failed(self, uri: str, exc: Exception) -> None:
+        log.exception("lint failed for %s", uri)
+        self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"{uri}: {exc!r}"))
+
+    def _publish(self, uri: str, result: _Linted | None) -> None:
+        """Publish a document's (or cell's) findings; None publishes none (clears them in the editor)."""
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=[lsp for _, lsp in result.findings], version=result.version
+                uri=uri,
+                diagnostics=[lsp for _, lsp in result.findings] if result else [],
+                version=result.version if result else None,
             )
         )
 
+    def document_changed(self, uri: str, delay: float) -> None:
+        """A text document opened, changed or saved: lint it, or the notebook it is a cell of, after ``delay``."""
+        notebook = notebook_of(self.workspace, uri)
+        if notebook is not None:
+            self.schedule_notebook(notebook, delay)
+        elif not is_cell(self.workspace, uri):  # a cell of a notebook not opened as one: not linted alone
+            self.schedule(uri, delay)
+
     def schedule(self, uri: str, delay: float) -> None:
         """Lint and publish after ``delay`` seconds, replacing a lint still waiting for this document."""
-        self.cancel(uri)
+        self._debounce(uri, delay, lambda: self.lint_and_publish(uri))
+
+    def schedule_notebook(self, uri: str, delay: float) -> None:
+        """Lint the notebook's cells and publish after ``delay`` seconds, replacing a lint still waiting for it."""
+        self._debounce(_NOTEBOOK + uri, delay, lambda: self.lint_and_publish_notebook(uri))
+
+    def _debounce(self, key: str, delay: float, job: Callable[[], Awaitable[None]]) -> None:
+        self.cancel(key)
 
         async def run() -> None:
             if delay:
                 await asyncio.sleep(delay)
-            await self.lint_and_publish(uri)
+            await job()
 
-        self._pending[uri] = asyncio.ensure_future(run())
+        self._pending[key] = asyncio.ensure_future(run())
 
     def cancel(self, uri: str) -> None:
-        """Drop the document's waiting lint, if any."""
+        """Drop the document's waiting lint, if any (a notebook's key is ``notebook:`` and its URI)."""
         task = self._pending.pop(uri, None)
         if task is not None and not task.done():
             task.cancel()
@@ -174,6 +212,62 @@ class KerasNanLanguageServer(LanguageServer):
         self.cancel(uri)
         self.linted.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    # --- notebooks --------------------------------------------------------------------------------
+    def lint_notebook_now(self, cells: NotebookCells) -> dict[str, _Linted]:
+        """Lint a notebook's cells as one program (on the lint thread): each code cell's share, by cell URI."""
+        settings, error = self._settings(cells.path)
+        encoding = self._encoding()
+        found = lint_cells(cells, settings)
+        out: dict[str, _Linted] = {}
+        for cell in cells.cells:
+            source = SourceFile(cell.uri, cell.text)
+            findings = [(d, self._to_lsp(d, source, encoding)) for d in found[cell.uri]]
+            out[cell.uri] = _Linted(cell.version, source, findings, error)
+        return out
+
+    def current_cell(self, notebook: str, uri: str) -> _Linted | None:
+        """A cell's share of its notebook's lint as the editor holds the notebook now (None: not a Python cell)."""
+        cells = snapshot(self.workspace, notebook)
+        if cells is None:
+            return None
+        if self.notebooks.get(notebook) == cells:
+            return self.linted.get(uri)
+        results = self.lint_notebook_now(cells)  # edits still pending: lint what the editor shows
+        self.report_config_error(next(iter(results.values()), None))
+        return results.get(uri)
+
+    async def lint_and_publish_notebook(self, notebook: str) -> None:
+        """Lint the notebook on the worker thread and publish on every cell's URI (an empty list for a cell with
+        no findings, and for a cell gone since the last publish), unless it changed or closed meanwhile."""
+        cells = snapshot(self.workspace, notebook)
+        if cells is None:
+            return
+        try:
+            results = await asyncio.get_running_loop().run_in_executor(self._linter, self.lint_notebook_now, cells)
+        except Exception as exc:  # a bug in a rule must not take the editor's server down
+            self._lint_failed(notebook, exc)
+            return
+        if snapshot(self.workspace, notebook) != cells:
+            return  # edited or closed meanwhile: the newer lint publishes
+        self.notebooks[notebook] = cells
+        gone = self._published_cells.get(notebook, set()) - results.keys()
+        self._published_cells[notebook] = set(results)
+        for uri in gone:
+            self.linted.pop(uri, None)
+            self._publish(uri, None)
+        for uri, result in results.items():
+            self.linted[uri] = result
+            self._publish(uri, result)
+        self.report_config_error(next(iter(results.values()), None))
+
+    def forget_notebook(self, notebook: str, cell_uris: list[str]) -> None:
+        """A closed notebook: no pending lint, no stored results, every cell's diagnostics cleared."""
+        self.cancel(_NOTEBOOK + notebook)
+        self.notebooks.pop(notebook, None)
+        for uri in self._published_cells.pop(notebook, set()) | set(cell_uris):
+            self.linted.pop(uri, None)
+            self._publish(uri, None)
 
     # --- hover and code actions -------------------------------------------------------------------
     def hover(self, uri: str, position: types.Position) -> types.Hover | None:
@@ -252,19 +346,32 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> KerasNanLanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: KerasNanLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, 0)
+        ls.document_changed(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: KerasNanLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, ls.debounce)
+        ls.document_changed(params.text_document.uri, ls.debounce)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: KerasNanLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, 0)
+        ls.document_changed(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: KerasNanLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.forget(params.text_document.uri)
+        if not is_cell(ls.workspace, params.text_document.uri):  # a cell's findings go with its notebook
+            ls.forget(params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(ls: KerasNanLanguageServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule_notebook(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_did_change(ls: KerasNanLanguageServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule_notebook(params.notebook_document.uri, ls.debounce)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(ls: KerasNanLanguageServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.forget_notebook(params.notebook_document.uri, [c.uri for c in params.cell_text_documents])
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: KerasNanLanguageServer, params: types.HoverParams) -> types.Hover | None:
