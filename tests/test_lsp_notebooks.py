@@ -212,3 +212,42 @@ async def test_cell_text_documents_are_not_linted_alone(client: LanguageClient, 
     uri = open_doc(client, tmp_path / "after.py")  # linted after the cell would have been: one lint thread
     await published(client, uri, until=bool)
     assert cell not in client.diagnostics
+
+
+def test_snapshot_keeps_python_code_cells_in_order(tmp_path: Path):
+    """Markdown cells and code cells in another language are not part of the program; cell numbers stay in step."""
+    from pygls.workspace import Workspace
+
+    from kerasnanlint.config import Settings
+    from kerasnanlint.lsp_notebooks import lint_cells, snapshot
+
+    path = tmp_path / "mixed.ipynb"
+    uris = {name: cell_uri(path, name) for name in ("md", "sql", "setup", "nan")}
+    workspace = Workspace(tmp_path.as_uri())
+    workspace.put_notebook_document(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=path.as_uri(),
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[
+                    types.NotebookCell(kind=types.NotebookCellKind.Markup, document=uris["md"]),
+                    *(code_cell(uris[name]) for name in ("sql", "setup", "nan")),
+                ],
+            ),
+            cell_text_documents=[
+                cell_item(uris["md"], "# notes", "markdown"),
+                cell_item(uris["sql"], "SELECT 1 == np.nan", "sql"),
+                cell_item(uris["setup"], SETUP),
+                cell_item(uris["nan"], NAN),
+            ],
+        )
+    )
+    cells = snapshot(workspace, path.as_uri())
+    assert cells is not None and cells.path == str(path)
+    assert [c.uri for c in cells.cells] == [uris["setup"], uris["nan"]]
+    found = lint_cells(cells, Settings())
+    assert found[uris["setup"]] == []
+    [nan] = found[uris["nan"]]
+    assert (nan.rule, nan.cell, nan.line) == ("KNL107", 2, 2)
+    assert snapshot(workspace, (tmp_path / "closed.ipynb").as_uri()) is None
