@@ -147,7 +147,8 @@ class Interceptor:
             code = compile(fh.read(), state.script, "exec")
         state.globals = {"__name__": "__main__", "__file__": state.script, "__builtins__": builtins}
         sys.argv = [state.script]
-        sys.path.insert(0, os.path.dirname(state.script))
+        # A notebook's program is written elsewhere: it imports from the notebook's folder, as its kernel would.
+        sys.path.insert(0, state.plan.get("import_dir") or os.path.dirname(state.script))
         info: dict[str, Any] = {}
         started = time.time()
         try:
