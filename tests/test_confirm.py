@@ -234,6 +234,15 @@ NAN_CELLS = (
     "activation='sigmoid')])\nmodel.compile(optimizer='adam', loss='binary_crossentropy')\n"
     "model.fit(x, y, epochs=1)",
 )
+# Definitions only (no search/fit): the metric is called by name, the builder built, the tuner (after a shell
+# line in its cell) searched on synthetic data.
+DEFS_CELLS = (
+    "import keras\nimport keras_tuner as kt\nimport tensorflow as tf",
+    "def precision(y_true, y_pred):\n    y_pred_pos = tf.round(tf.clip_by_value(y_pred, 0.0, 1.0))\n"
+    "    return tf.reduce_sum(y_true * y_pred_pos) / tf.reduce_sum(y_pred_pos)",
+    TUNE_CELLS[3].replace("metrics=['accuracy']", "metrics=['accuracy', precision]"),
+    "!nvidia-smi\n" + TUNE_CELLS[4].split("\ntuner.search")[0],
+)
 
 
 def test_plan_of_a_notebook_counts_in_its_program(tmp_path: Path) -> None:
@@ -421,9 +430,10 @@ def notebooks(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     folder = tmp_path_factory.mktemp("notebooks")
     (folder / "tune.ipynb").write_text(notebook(*TUNE_CELLS), encoding="utf-8")
     (folder / "nan_data.ipynb").write_text(notebook(*NAN_CELLS), encoding="utf-8")
+    (folder / "defs.ipynb").write_text(notebook(*DEFS_CELLS), encoding="utf-8")
     proc = run_cli(
         "confirm", "--no-cache", "--format", "json", "--device", "cpu", "--trials", "1", "--epochs", "1",
-        "--select", "KNL301,KNL503", "--budget", "120", ".", cwd=folder,
+        "--select", "KNL101,KNL301,KNL503", "--budget", "150", ".", cwd=folder,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     assert "not yet run" not in proc.stderr
@@ -443,3 +453,13 @@ def test_notebook_nan_data_found_in_its_cell(notebooks: list[dict]) -> None:
     found = [d for d in notebooks if d["filename"].endswith("nan_data.ipynb")]
     assert [(d["code"], d["cell"], d["location"]["row"]) for d in found] == [("KNL503", 3, 4)]
     assert "x: 1 NaN of 512 values" in found[0]["message"]
+
+
+@runtime
+def test_notebook_definitions_probed_by_name_and_span(notebooks: list[dict]) -> None:
+    found = {d["code"]: d for d in notebooks if d["filename"].endswith("defs.ipynb")}
+    assert (found["KNL101"]["cell"], found["KNL301"]["cell"]) == (2, 4)
+    assert found["KNL101"]["confirmation"]["verdict"] == "confirmed"
+    assert "`precision` called directly" in found["KNL101"]["confirmation"]["evidence"]
+    c = found["KNL301"]["confirmation"]
+    assert c["verdict"] == "confirmed" and "the tuner built at cell 4, line 2, on synthetic data" in c["evidence"], c

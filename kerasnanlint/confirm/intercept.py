@@ -142,7 +142,8 @@ class Interceptor:
     def run_script(self) -> None:
         """Execute the script as ``__main__`` until its first search()/fit() (or its end, exit or exception)."""
         state = self.state
-        state.phase("script", f"running {os.path.basename(state.script)} until search()/fit()")
+        name = state.plan.get("name") or os.path.basename(state.script)  # a notebook's, not its program's
+        state.phase("script", f"running {name} until search()/fit()")
         with open(state.script, "rb") as fh:
             code = compile(fh.read(), state.script, "exec")
         state.globals = {"__name__": "__main__", "__file__": state.script, "__builtins__": builtins}

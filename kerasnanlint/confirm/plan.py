@@ -56,15 +56,15 @@ class FilePlan:
         return {"script": str(self.file.resolve()), "findings": self.entries, "runs": self.runs, **extra}
 
     def script_in(self, workdir: Path) -> dict[str, str]:
-        """The child's ``script`` and ``import_dir``: the file itself, or a notebook's program written under
-        ``workdir`` and imported from the notebook's folder (where Jupyter starts its kernel)."""
+        """The child's ``script``, ``import_dir`` and ``name``: the file itself, or a notebook's program written
+        under ``workdir`` and imported from the notebook's folder (where Jupyter starts its kernel)."""
         folder = str(self.file.resolve().parent)
         if self.program is None:
             return {"script": str(self.file.resolve()), "import_dir": folder}
         script = workdir / "notebook" / f"{self.file.stem}.py"
         script.parent.mkdir(exist_ok=True)
         script.write_text(self.program.text, encoding="utf-8")
-        return {"script": str(script.resolve()), "import_dir": folder}
+        return {"script": str(script.resolve()), "import_dir": folder, "name": self.file.name}
 
     def at(self, line: int | None) -> str:
         """A line the child measured, for evidence: "line 12", or in a notebook "cell 3, line 2"."""
