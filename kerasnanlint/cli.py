@@ -297,35 +297,15 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
 
 
 def _confirm(args: argparse.Namespace, settings: Settings, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """Runtime-confirm the scripts' findings. Notebooks are not run by confirm yet: it says so, and their static
-    findings are reported as they are (confirm is given neither them nor a folder search that finds them)."""
-    from kerasnanlint.files import is_notebook_path
-
-    named = [p for p in args.paths if is_notebook_path(str(p))]
-    notebooks = sorted({d.path for d in diagnostics if is_notebook_path(d.path)} | {str(p) for p in named})
-    for path in notebooks:
-        print(
-            f"kerasnanlint: {path}: notebooks are not yet run by confirm; its static findings are reported",
-            file=sys.stderr,
-        )
-    scripts = [p for p in args.paths if p not in named]
-    if not scripts:
-        return diagnostics
+    """Runtime-confirm the findings of the scripts and notebooks (a notebook runs as its code cells in order)."""
     from kerasnanlint.confirm import ConfirmOptions, ConfirmUnavailable
     from kerasnanlint.confirm import confirm as run_confirm
 
-    kept = [d for d in diagnostics if is_notebook_path(d.path)]
-    static = [d for d in diagnostics if not is_notebook_path(d.path)]
-    no_notebooks = settings.with_(
-        include=tuple(p for p in settings.include if not p.endswith("ipynb")),
-        extend_include=tuple(p for p in settings.extend_include if not p.endswith("ipynb")),
-    )
     options = ConfirmOptions(budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs)
     try:
-        confirmed = run_confirm(scripts, no_notebooks, static, options)
+        return run_confirm(args.paths, settings, diagnostics, options)
     except ConfirmUnavailable as exc:
         raise UsageError(str(exc)) from None
-    return sorted(confirmed + kept, key=lambda d: d.sort_key())
 
 
 @dataclass(frozen=True)

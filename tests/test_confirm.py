@@ -15,11 +15,12 @@ import pytest
 
 from kerasnanlint.config import Settings
 from kerasnanlint.confirm import INSTALL, ConfirmOptions, confirm, missing_extra
+from kerasnanlint.confirm.measurements import Measurements
 from kerasnanlint.confirm.plan import FilePlan, make_plan
 from kerasnanlint.confirm.report import call_span, confirm_file
 from kerasnanlint.confirm.spawn import Outcome
 from kerasnanlint.diagnostics import Diagnostic, Severity, Where
-from tests.helpers import ROOT, RULES, expected, run_cli
+from tests.helpers import ROOT, RULES, expected, notebook, run_cli
 
 DATA = ROOT / "tests" / "data" / "confirm"
 
@@ -214,6 +215,58 @@ def test_a_child_that_never_reports_is_could_not_run() -> None:
     assert "timed out after 30 s" in out[0].confirmation.evidence
 
 
+# A data cell, a hypermodel cell and a tuner cell whose objective is never logged, with IPython lines around them.
+TUNE_CELLS = (
+    "!pip install -q keras-tuner\n%matplotlib inline\nimport keras\nimport keras_tuner as kt\nimport numpy as np",
+    ("markdown", "# The data"),
+    "x = np.random.rand(128, 4).astype('float32')\ny = np.random.randint(0, 2, size=(128, 1)).astype('float32')",
+    "def build_model(hp):\n    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(hp.Int('u', 4, 8, "
+    "step=4), activation='relu'), keras.layers.Dense(1, activation='sigmoid')])\n    model.compile(optimizer='adam', "
+    "loss='binary_crossentropy', metrics=['accuracy'])\n    return model",
+    "tuner = kt.RandomSearch(\n    build_model,\n    objective='val_acc',\n    max_trials=2,\n    overwrite=True,\n)\n"
+    "tuner.search(x, y, epochs=1, validation_split=0.25)",
+)
+# NaN in the arrays of a plain fit(), in the last cell.
+NAN_CELLS = (
+    "import keras\nimport numpy as np",
+    "x = np.random.rand(128, 4).astype('float32')\nx[5, 1] = np.nan\ny = (x[:, :1] > 0.5).astype('float32')",
+    "%matplotlib inline\nmodel = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1, "
+    "activation='sigmoid')])\nmodel.compile(optimizer='adam', loss='binary_crossentropy')\n"
+    "model.fit(x, y, epochs=1)",
+)
+# Definitions only (no search/fit): the metric is called by name, the builder built, the tuner (after a shell
+# line in its cell) searched on synthetic data.
+DEFS_CELLS = (
+    "import keras\nimport keras_tuner as kt\nimport tensorflow as tf",
+    "def precision(y_true, y_pred):\n    y_pred_pos = tf.round(tf.clip_by_value(y_pred, 0.0, 1.0))\n"
+    "    return tf.reduce_sum(y_true * y_pred_pos) / tf.reduce_sum(y_pred_pos)",
+    TUNE_CELLS[3].replace("metrics=['accuracy']", "metrics=['accuracy', precision]"),
+    "!nvidia-smi\n" + TUNE_CELLS[4].split("\ntuner.search")[0],
+)
+
+
+def test_plan_of_a_notebook_counts_in_its_program(tmp_path: Path) -> None:
+    from kerasnanlint.notebook_lint import lint_notebook
+
+    path = tmp_path / "tune.ipynb"
+    path.write_text(notebook(*TUNE_CELLS), encoding="utf-8")
+    diags = [d for d in lint_notebook(path.read_bytes(), "tune.ipynb", Settings()) if d.rule == "KNL301"]
+    assert [(d.cell, d.line) for d in diags] == [(4, 3)]
+    plan = make_plan(path, "tune.ipynb", diags)
+    assert plan is not None and plan.program is not None and plan.findings == diags
+    first = plan.program.program_line(4, 1)
+    assert plan.entries[0]["line"] == first + 2 and plan.entries[0]["span"] == [first, first + 5]
+    assert plan.at(first + 2) == "cell 4, line 3" and plan.source.splitlines()[first + 1] == "    objective='val_acc',"
+    work = tmp_path / "work"
+    work.mkdir()
+    script = plan.script_in(work)
+    assert Path(script["script"]).read_text(encoding="utf-8") == plan.source
+    assert script["import_dir"] == str(tmp_path.resolve())
+    assert "pass  #:knl-ipython" in plan.source and "!pip" not in plan.source
+    raised = Outcome({"script": {"status": "raised", "error": "NameError: x", "lines": [first + 2]}}, 1.0)
+    assert "NameError: x at cell 4, line 3 before" in str(Measurements(plan, raised).before_capture())
+
+
 # -- runtime: real TensorFlow / KerasTuner on CPU -----------------------------------------------------------------
 
 
@@ -369,3 +422,44 @@ def test_catalogue_flagged_confirmed_and_clean_not(catalogue: list[Diagnostic], 
     clean = [d for d in catalogue if d.path.endswith(f"{code}/clean.py")]
     assert not [d for d in clean if d.confirmation and d.confirmation.verdict == "confirmed"]
     assert not [d for d in clean if d.rule == "KNL503"]
+
+
+@pytest.fixture(scope="module")
+def notebooks(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """Two notebooks in a folder through the real CLI: the folder's notebooks are run like its scripts."""
+    folder = tmp_path_factory.mktemp("notebooks")
+    (folder / "tune.ipynb").write_text(notebook(*TUNE_CELLS), encoding="utf-8")
+    (folder / "nan_data.ipynb").write_text(notebook(*NAN_CELLS), encoding="utf-8")
+    (folder / "defs.ipynb").write_text(notebook(*DEFS_CELLS), encoding="utf-8")
+    proc = run_cli(
+        "confirm", "--no-cache", "--format", "json", "--device", "cpu", "--trials", "1", "--epochs", "1",
+        "--select", "KNL101,KNL301,KNL503", "--budget", "150", ".", cwd=folder,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "not yet run" not in proc.stderr
+    return json.loads(proc.stdout)
+
+
+@runtime
+def test_notebook_objective_confirmed_by_keyerror(notebooks: list[dict]) -> None:
+    found = [d for d in notebooks if d["filename"].endswith("tune.ipynb")]
+    assert [(d["code"], d["cell"], d["location"]["row"]) for d in found] == [("KNL301", 4, 3)]
+    c = found[0]["confirmation"]
+    assert c["verdict"] == "confirmed" and "KeyError: 'val_acc'" in c["evidence"], c
+
+
+@runtime
+def test_notebook_nan_data_found_in_its_cell(notebooks: list[dict]) -> None:
+    found = [d for d in notebooks if d["filename"].endswith("nan_data.ipynb")]
+    assert [(d["code"], d["cell"], d["location"]["row"]) for d in found] == [("KNL503", 3, 4)]
+    assert "x: 1 NaN of 512 values" in found[0]["message"]
+
+
+@runtime
+def test_notebook_definitions_probed_by_name_and_span(notebooks: list[dict]) -> None:
+    found = {d["code"]: d for d in notebooks if d["filename"].endswith("defs.ipynb")}
+    assert (found["KNL101"]["cell"], found["KNL301"]["cell"]) == (2, 4)
+    assert found["KNL101"]["confirmation"]["verdict"] == "confirmed"
+    assert "`precision` called directly" in found["KNL101"]["confirmation"]["evidence"]
+    c = found["KNL301"]["confirmation"]
+    assert c["verdict"] == "confirmed" and "the tuner built at cell 4, line 2, on synthetic data" in c["evidence"], c

@@ -326,11 +326,23 @@ def test_a_syntax_error_in_a_cell_is_placed_in_it():
 # --- runtime-confirm and start-up ---------------------------------------------------------------------------------
 
 
-def test_confirm_says_notebooks_are_not_run(tmp_path: Path):
+def test_confirm_is_given_notebooks_like_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The CLI hands a folder's notebooks and their findings to confirm (tests/test_confirm.py runs them)."""
+    import kerasnanlint.confirm
+    from kerasnanlint import cli
+
     (tmp_path / "tune.ipynb").write_text(FLAGGED, encoding="utf-8")
-    result = lint(tmp_path, "confirm", "tune.ipynb")
-    assert "tune.ipynb: notebooks are not yet run by confirm" in result.stderr
-    assert "tune.ipynb:cell 3:3:15: KNL301" in result.stdout
+    given: list[tuple[list[Path], list[Diagnostic]]] = []
+
+    def fake(paths: list[Path], settings: Settings, diagnostics: list[Diagnostic], options: object) -> list:
+        given.append((paths, diagnostics))
+        return diagnostics
+
+    monkeypatch.setattr(kerasnanlint.confirm, "confirm", fake)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["confirm", "--no-cache", "-q", "."]) == 1
+    [(paths, diagnostics)] = given
+    assert paths == [Path(".")] and ("tune.ipynb", 3, 3) in [(d.path, d.cell, d.line) for d in diagnostics]
 
 
 def test_notebook_code_is_imported_only_for_notebooks(tmp_path: Path):

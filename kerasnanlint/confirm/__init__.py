@@ -1,5 +1,7 @@
 """Runtime-confirm: run each script's confirmable findings as short, controlled searches in a child process.
 
+A notebook runs as one script: its code cells in order, IPython lines blanked (kerasnanlint.notebook).
+
 Parent side only: this package's ``__init__``, plan, spawn, measurements, judges and report never import
 TensorFlow; ``child`` and the modules it uses run in the child process (``python -m kerasnanlint.confirm.child``).
 Independent of the CLI: it takes ``ConfirmOptions`` and raises ``ConfirmUnavailable``, which the CLI reports.
@@ -90,7 +92,7 @@ def confirm(
 
 
 def _plans(paths: list[Path], settings: Settings, diagnostics: list[Diagnostic]) -> list[FilePlan]:
-    """A plan per file worth running (files lint could not parse are skipped)."""
+    """A plan per script or notebook worth running (files lint could not parse are skipped)."""
     from kerasnanlint.confirm.plan import make_plan
     from kerasnanlint.files import discover
     from kerasnanlint.registry import SYNTAX_ERROR
@@ -118,6 +120,7 @@ def _run_plan(plan: FilePlan, options: ConfirmOptions, timeout: float, progress:
         return Outcome({"fatal": f"the --budget of {options.budget:g} s was spent before this file"}, 0.0)
     with tempfile.TemporaryDirectory(prefix="kerasnanlint-confirm-", ignore_cleanup_errors=True) as tmp:
         child_plan = plan.child_plan(
+            **plan.script_in(Path(tmp)),
             workdir=tmp,
             device=options.device,
             trials=options.trials,

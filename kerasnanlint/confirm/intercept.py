@@ -142,12 +142,14 @@ class Interceptor:
     def run_script(self) -> None:
         """Execute the script as ``__main__`` until its first search()/fit() (or its end, exit or exception)."""
         state = self.state
-        state.phase("script", f"running {os.path.basename(state.script)} until search()/fit()")
+        name = state.plan.get("name") or os.path.basename(state.script)  # a notebook's, not its program's
+        state.phase("script", f"running {name} until search()/fit()")
         with open(state.script, "rb") as fh:
             code = compile(fh.read(), state.script, "exec")
         state.globals = {"__name__": "__main__", "__file__": state.script, "__builtins__": builtins}
         sys.argv = [state.script]
-        sys.path.insert(0, os.path.dirname(state.script))
+        # A notebook's program is written elsewhere: it imports from the notebook's folder, as its kernel would.
+        sys.path.insert(0, state.plan.get("import_dir") or os.path.dirname(state.script))
         info: dict[str, Any] = {}
         started = time.time()
         try:

@@ -235,7 +235,7 @@ def declaration(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict
     if m.script.get("status") == "raised" and (
         any(n in lines for n in m.script.get("lines", [])) or "HyperParameters" in str(m.script.get("error"))
     ):
-        return CONFIRMED, f"the script raised {m.script['error']} (line {m.script['lines'][-1]})", {}
+        return CONFIRMED, f"the script raised {m.script['error']} ({m.plan.at(m.script['lines'][-1])})", {}
     for _run, t in m.trial_errors():
         if re.search(r"sampling|min_value|max_value|step", t["error"] or ""):
             return CONFIRMED, f"trial {t['id']} FAILED: {t['error']}", {}
@@ -252,8 +252,9 @@ def redeclared(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
         if first is not d and first["args"] != d["args"]:
             return (
                 CONFIRMED,
-                f"'{d['name']}' declared at line {first['line']} as {first['kind']}{first['args']} and again at line "
-                f"{d['line']} as {d['kind']}{d['args']}; KerasTuner keeps the first and ignores the second",
+                f"'{d['name']}' declared at {m.plan.at(first['line'])} as {first['kind']}{first['args']} and again "
+                f"at {m.plan.at(d['line'])} as {d['kind']}{d['args']}; KerasTuner keeps the first and ignores the "
+                "second",
                 {},
             )
     if m.script.get("status") is None:

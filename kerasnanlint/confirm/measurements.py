@@ -55,7 +55,7 @@ class Measurements:
         if self.outcome.timed_out and self.r.get("phase") in ("script", "import", "starting", None):
             return f"timed out after {self.outcome.seconds:.0f} s before reaching search()/fit()"
         if status == "raised":
-            where = f" at line {self.script['lines'][-1]}" if self.script.get("lines") else ""
+            where = f" at {self.plan.at(self.script['lines'][-1])}" if self.script.get("lines") else ""
             return f"the script raised {self.script.get('error')}{where} before reaching search()/fit()"
         if status == "exited":
             return f"the script called exit({self.script.get('code')}) before reaching search()/fit()"
@@ -70,7 +70,7 @@ class Measurements:
         if self.builder is not None:
             return f" (the model from {self.builder['name']}() on synthetic data: {self.before_capture()})"
         if self.tuner_line is not None:
-            return f" (the tuner built at line {self.tuner_line}, on synthetic data: {self.before_capture()})"
+            return f" (the tuner built at {self.plan.at(self.tuner_line)}, on synthetic data: {self.before_capture()})"
         shape = self.r["synthetic"]
         shapes = f"x{tuple(shape['x'])}, y{tuple(shape['y'])}"
         return f" (on synthetic data {shapes} shaped from the model: {self.before_capture()})"

@@ -29,7 +29,7 @@ def verdict(m: Measurements, entry: dict[str, Any]) -> Verdict:
     raised_here = m.script.get("status") == "raised" and any(n in lines for n in m.script.get("lines", []))
     if raised_here and probe.raises and re.search(probe.raises, str(m.script.get("error"))):
         # the failure this rule predicts is this very exception
-        return CONFIRMED, f"the script raised {m.script['error']} at line {m.script['lines'][-1]}", {}
+        return CONFIRMED, f"the script raised {m.script['error']} at {m.plan.at(m.script['lines'][-1])}", {}
     v = JUDGES[probe.judge](m, entry, probe)
     if v[0] != CONFIRMED and m.outcome.timed_out and not v[1].startswith("timed out"):
         return COULD_NOT_RUN, f"timed out after {m.outcome.seconds:.0f} s (during {m.r.get('phase')}); {v[1]}", v[2]
@@ -82,7 +82,12 @@ class _Reporter:
         if self.suppress.suppressed(code, line):
             return
         sev = self.settings.severity_of(code, rule.severity)
-        self.out.append(Diagnostic(code, rule.name, sev, path, *self.span, message, None, conf))
+        found = Diagnostic(code, rule.name, sev, path, *self.span, message, None, conf)
+        if self.m.plan.program is not None:
+            from kerasnanlint.notebook_lint import to_cells  # notebooks only
+
+            found = to_cells(found, self.m.plan.program)
+        self.out.append(found)
 
 
 def runtime_only(m: Measurements, settings: Settings, device: str | None) -> list[Diagnostic]:
