@@ -8,6 +8,7 @@ edits. A fix whose edits reach a blanked IPython line, a cell's marker or anothe
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 from kerasnanlint.config import Settings
@@ -28,6 +29,11 @@ def lint_notebook(data: bytes, path: str, settings: Settings) -> list[Diagnostic
     try:
         notebook = read_notebook(data)
         if not notebook.is_python:
+            # Not an error of the run (exit code unchanged), but never a silent pass: say why it was not checked.
+            print(
+                f"kerasnanlint: {path}: skipped: its kernel language is {notebook.language}, not Python",
+                file=sys.stderr,
+            )
             return []
         program = notebook.program()
         if not mentions_keras(program.text.encode("utf-8", "surrogatepass")):

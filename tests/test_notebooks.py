@@ -302,7 +302,9 @@ def test_bad_notebooks_get_a_clear_knl000_and_do_not_stop_the_others(tmp_path: P
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    out = lint(tmp_path, ".").stdout
+    result = lint(tmp_path, ".")
+    out = result.stdout
+    assert "r.ipynb: skipped: its kernel language is R, not Python" in result.stderr
     assert "truncated.ipynb:" in out and "KNL000 [error] not a notebook: invalid JSON" in out
     assert "v3.ipynb:1:1: KNL000 [error] nbformat 3 notebooks are not supported" in out
     assert "string_source.ipynb:cell 3:3:15: KNL301" in out
