@@ -30,6 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import project_bench  # bench/project_bench.py, beside this script
+
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 PACKAGES = ("keras-hub==0.32.0", "autokeras==3.0.0", "keras-tuner==1.4.8")
@@ -137,6 +140,14 @@ def run(*cmds: list[str], cwd: Path) -> Sample:
     return Sample(cpu, wall, outputs[0][0])
 
 
+def peak_rss(cmd: list[str], cwd: Path) -> float:
+    """Peak resident memory of one run of ``cmd``, in MiB (its own process: --jobs 1)."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0  # reaped here
+    return usage.ru_maxrss / 1024
+
+
 @dataclass
 class Measure:
     label: str
@@ -205,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     (work / "empty").mkdir()
     edited = max(keras_files or files, key=lambda f: f.stat().st_size)  # the worst case for "one file edited"
     edited_rel = str(edited.relative_to(work))
+    affected = project_bench.generate(work / "project")
+    rss: list[float] = []
 
     lists = {}
     for name in ("corpus", "subset", "nonkeras"):
@@ -234,6 +247,21 @@ def main(argv: list[str] | None = None) -> int:
         measure("edit", "kerasnanlint warm cache, one file edited", count["corpus"], lint_cmd("corpus", 1, True))
         measure("alone", "kerasnanlint on that one file alone (no cache)", 1, lint_cmd(edited_rel, 1, False))
 
+    def project_round(i: int) -> None:
+        shutil.rmtree(work / "project" / ".kerasnanlint_cache", ignore_errors=True)
+        here = work / "project"
+        n = project_bench.FILES
+        sample = run(lint_cmd(".", 1, True), cwd=here)
+        m.setdefault("pfill", Measure("project of 1,000 modules: cold, writing the cache", n)).samples.append(sample)
+        sample = run(lint_cmd(".", 1, True), cwd=here)
+        m.setdefault("pwarm", Measure("project: warm cache, nothing changed", n)).samples.append(sample)
+        project_bench.edit(here, i)
+        sample = run(lint_cmd(".", 1, True), cwd=here)
+        m.setdefault("pedit", Measure("project: warm, models0.py's metrics edited", n)).samples.append(sample)
+        alone = knl("check", *affected, "--jobs", "1", "--format", "json", "--exit-zero", "--quiet", "--no-cache")
+        sample = run(alone, cwd=here)
+        m.setdefault("palone", Measure("project: models0.py and its 9 importers alone", 10)).samples.append(sample)
+
     tasks: list[Callable[[int], object]] = [
         lambda i: measure(
             "parse", "bare libcst.parse_module, 1 process", count["corpus"], [*parse, str(lists["corpus"])]
@@ -254,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
             *([*parse, str(work / f"corpus-{k}.txt")] for k in range(args.jobs)),
         ),
         cache_round,
+        project_round,
+        lambda i: rss.append(peak_rss(lint_cmd("corpus", 1, False), work)),
         lambda i: measure(
             "parse_plain", "bare parse, non-Keras tree", count["nonkeras"], [*parse, str(lists["nonkeras"])]
         ),
@@ -285,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
 
     findings = json.loads(m["cold"].samples[0].stdout or "[]")
     report(args, m, count, lines, len(keras_files), edited_rel, findings)
+    print(f"\nPeak RSS of `kerasnanlint check corpus --jobs 1 --no-cache`: {statistics.median(rss):.0f} MiB")
     write_findings(args.findings, findings, count["corpus"])
     return 0
 
@@ -323,6 +354,8 @@ def report(
         base = {"parse_plain": m["parse_plain"].cpu, "lint_plain": m["parse_plain"].cpu}.get(key, parse)
         if key in ("fixit", "subset", "parse_subset"):
             base = m["parse_subset"].cpu
+        if key.startswith("p") and key in ("pfill", "pwarm", "pedit", "palone"):
+            base = 0  # a different corpus: no ratio to the bare parse
         ratio = f"{meas.cpu / base:.2f}" if base and meas.files else ""
         print(f"| {meas.label} | {meas.files} | {meas.cpu:.2f} | {meas.wall:.2f} | {ratio} |")
 
@@ -337,6 +370,8 @@ def report(
             edit - warm <= alone,
         ),
     ]
+    project = (m["pedit"].cpu - m["pwarm"].cpu) / m["palone"].cpu
+    rows.append(("project: one module edited - warm, / it and its importers alone", project, "<= 1.0", project <= 1))
     if "fixit" in m:
         fix_ratio = m["fixit"].cpu / m["subset"].cpu
         rows.append(("fixit CPU / kerasnanlint CPU (same files)", fix_ratio, ">= 5", fix_ratio >= 5))

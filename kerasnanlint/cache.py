@@ -1,5 +1,8 @@
 """Results cache keyed by (content hash, settings fingerprint, code fingerprint), one small JSON file per entry.
 
+An entry holds a file's analysis: its findings, its module summary and the names it asked of the rest of the
+project with a hash of each answer. A hit is only a candidate: the runner looks those names up again and
+lints the file anew when an answer changed (an edited ``models.py`` re-lints the ``tune.py`` importing it).
 Entries are written atomically; an unreadable entry is a miss, never an error.
 """
 
@@ -12,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from kerasnanlint import __version__
-from kerasnanlint.diagnostics import Diagnostic
+from kerasnanlint.diagnostics import Analysis, Diagnostic
 
 CACHE_DIR_NAME = ".kerasnanlint_cache"
 
@@ -41,15 +44,18 @@ class Cache:
         # The display path is part of the key because diagnostics carry it.
         return hashlib.blake2b(path.encode() + b"\0" + data, digest_size=16).hexdigest()
 
-    def get(self, key: str) -> list[Diagnostic] | None:
-        """The findings stored under ``key``; None on a miss (or an unreadable entry)."""
+    def get(self, key: str) -> Analysis | None:
+        """The analysis stored under ``key``; None on a miss (or an unreadable entry)."""
         try:
-            raw = (self.folder / key[:2] / key).read_text(encoding="utf-8")
-            return [Diagnostic.from_json(d) for d in json.loads(raw)]
-        except (OSError, ValueError, KeyError, TypeError):
+            raw = json.loads((self.folder / key[:2] / key).read_text(encoding="utf-8"))
+            summary, demands = raw["summary"], raw["demands"]
+            if not (summary is None or isinstance(summary, dict)) or not isinstance(demands, dict):
+                return None
+            return Analysis([Diagnostic.from_json(d) for d in raw["diagnostics"]], summary, demands)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
+    def put(self, key: str, analysis: Analysis) -> None:
         """Store the findings under ``key``, atomically; a folder we cannot write to is silently skipped."""
         target = self.folder / key[:2] / key
         try:
@@ -62,7 +68,12 @@ class Cache:
             target.parent.mkdir(exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump([d.to_json(where=True) for d in diagnostics], fh)
+                entry = {
+                    "diagnostics": [d.to_json(where=True) for d in analysis.diagnostics],
+                    "summary": analysis.summary,
+                    "demands": analysis.demands,
+                }
+                json.dump(entry, fh)
             os.replace(tmp, target)
         except OSError:
             pass  # a read-only tree just runs uncached

@@ -329,14 +329,14 @@ class _StdinText:
         that may differ."""
         if self.excluded:
             return []
-        from kerasnanlint.runner import lint_bytes
+        from kerasnanlint.runner import lint_in_project
         from kerasnanlint.source import SourceError, SourceFile
 
         try:
             sources.add(SourceFile.from_bytes(self.name, self.data))
         except SourceError:
             pass
-        return lint_bytes(self.data, self.name, settings)
+        return lint_in_project(self.data, self.name, settings).diagnostics
 
 
 def _print_statistics(diagnostics: list[Diagnostic], out: TextIO = sys.stdout, *, as_json: bool = False) -> None:

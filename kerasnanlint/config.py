@@ -74,6 +74,7 @@ class Settings:
     fail_on: Severity = Severity.WARNING
     respect_gitignore: bool = True
     force_exclude: bool = False
+    src: tuple[str, ...] = (".", "src")  # import roots, relative to the project root (as ruff's ``src``)
     thresholds: tuple[tuple[str, float], ...] = tuple((k, v[0]) for k, v in THRESHOLDS.items())
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
@@ -156,6 +157,7 @@ class Settings:
             "per_file_ignores": self.per_file_ignores,
             "severity": [(c, int(s)) for c, s in self.severity],
             "thresholds": self.thresholds,
+            "src": self.src,
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -254,6 +256,8 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
             )
         elif key == "fail-on":
             changes["fail_on"] = _severity(name, value)
+        elif key == "src":
+            changes["src"] = _str_list(name, value)
         elif key == "respect-gitignore":
             changes["respect_gitignore"] = _bool(name, value)
         elif key == "force-exclude":
@@ -284,6 +288,7 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
                     "fail-on",
                     "respect-gitignore",
                     "force-exclude",
+                    "src",
                     "thresholds",
                 ]
             )

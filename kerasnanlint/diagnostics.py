@@ -211,3 +211,12 @@ class Diagnostic:
             where=Where.from_json(data["where"]) if data.get("where") else None,
             cell=data.get("cell"),
         )
+
+
+@dataclass
+class Analysis:
+    """One file's findings, and what the rest of its project needs to know of it and gave it."""
+
+    diagnostics: list[Diagnostic]
+    summary: dict[str, Any] | None = None  # kerasnanlint/semantics/summary.py; None when the file was not parsed
+    demands: dict[str, str] = field(default_factory=dict)  # names asked of the project -> the answer's hash

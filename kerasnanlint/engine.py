@@ -12,10 +12,12 @@ from libcst.metadata import CodeRange
 
 from kerasnanlint.config import Settings
 from kerasnanlint.context import Context, PendingFix, Report
-from kerasnanlint.diagnostics import Diagnostic, Edit, Fix, Where
+from kerasnanlint.diagnostics import Analysis, Diagnostic, Edit, Fix, Where
 from kerasnanlint.files import mentions_keras
 from kerasnanlint.positions import Positions
+from kerasnanlint.project import entry_hash
 from kerasnanlint.registry import RULES, SYNTAX_ERROR, checks_for
+from kerasnanlint.semantics.linked import Linked
 from kerasnanlint.semantics.module import children, collect
 from kerasnanlint.source import SourceError, decode  # re-exported: engine.SourceError is what callers know
 from kerasnanlint.suppressions import parse_suppressions
@@ -105,28 +107,66 @@ def source_error_diagnostic(path: str, error: SourceError, settings: Settings) -
 
 def lint_source(source: str | bytes, path: str = "<stdin>", settings: Settings | None = None) -> list[Diagnostic]:
     """Lint one file's text. Never raises for bad input: a file that cannot be read yields KNL000."""
+    return analyse(source, path, settings).diagnostics
+
+
+def analyse(
+    source: str | bytes,
+    path: str = "<stdin>",
+    settings: Settings | None = None,
+    linked: Linked | None = None,
+    *,
+    prefilter: bool = True,
+) -> Analysis:
+    """Lint one file's text in its project: with ``linked`` (the answers about its imports) the result also
+    holds the file's summary and the names it asked about. ``prefilter=False`` parses a file that never
+    mentions Keras too (a module another file imports: its constants and re-exports matter)."""
     settings = settings or Settings()
+    keras = True
     try:
         text = decode(source) if isinstance(source, bytes) else source
         raw = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
-        if not mentions_keras(raw):
-            return []
+        keras = mentions_keras(raw)
+        if prefilter and not keras:
+            return Analysis([])
         module, text = parse_script(text)
-        return lint_module(module, text, path, settings)
+        result = analyse_module(module, text, path, settings, linked)
+        if not keras:  # parsed for its summary only: its findings are not this run's (the prefilter skips it)
+            result.diagnostics = []
+        return result
     except RecursionError:  # the analysis walks in Python: a tree deeper than its recursion limit
         err = SourceError("file too deeply nested to analyse")
     except SourceError as exc:
         err = exc
-    if not settings.rule_selected(SYNTAX_ERROR.code):
-        return []
-    return [source_error_diagnostic(path, err, settings)]
+    if not keras or not settings.rule_selected(SYNTAX_ERROR.code):
+        return Analysis([])
+    return Analysis([source_error_diagnostic(path, err, settings)])
 
 
-def lint_module(module: cst.Module, text: str, path: str, settings: Settings) -> list[Diagnostic]:
+def lint_module(
+    module: cst.Module, text: str, path: str, settings: Settings, linked: Linked | None = None
+) -> list[Diagnostic]:
     """Lint a parsed module: the checks of the selected rules, then fixes, positions and suppressions."""
-    ctx = Context(path, text, module, collect(module), settings)
+    return analyse_module(module, text, path, settings, linked).diagnostics
+
+
+def analyse_module(
+    module: cst.Module, text: str, path: str, settings: Settings, linked: Linked | None = None
+) -> Analysis:
+    ctx = Context(path, text, module, collect(module, linked), settings)
     for check in checks_for(settings.rule_selected):
         check(ctx)
+    result = Analysis(_diagnostics(ctx, path, settings))
+    if linked is not None:
+        from kerasnanlint.semantics.summary import build_summary  # only project runs build summaries
+
+        result.summary = build_summary(ctx.facts)
+        result.demands = {name: entry_hash(linked.answers.get(name)) for name in sorted(linked.demands)}
+    return result
+
+
+def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic]:
+    module, text = ctx.module, ctx.source
     reports = [
         r
         for r in ctx.reports

@@ -1,7 +1,9 @@
 """``kerasnanlint lsp``: a stdio Language Server (pygls 2) with diagnostics, hover and code actions.
 
 Documents are linted from the editor's in-memory text, never from disk: on open and save at once, on
-change after a short quiet period (typing does not lint every keystroke). Settings come from the
+change after a short quiet period (typing does not lint every keystroke). Imports are resolved across the
+project (kerasnanlint/project.py), from the open buffers first: when an edit changes what a module offers its
+importers (its summary), every open document that asked the project something is linted again. Settings come from the
 document's nearest pyproject.toml; a broken config is shown to the user once and the defaults apply.
 Notebooks (LSP 3.17 notebook sync) are linted as one program, their findings published on each cell's URI
 (kerasnanlint/lsp_notebooks.py); a cell is never linted alone.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,10 +27,10 @@ from pygls.lsp.server import LanguageServer
 from kerasnanlint import __version__, catalog
 from kerasnanlint.config import ConfigError, Settings, load_settings, validate_codes
 from kerasnanlint.diagnostics import Diagnostic, Edit
-from kerasnanlint.engine import lint_source
 from kerasnanlint.formats.lsp import lsp_range, to_lsp
 from kerasnanlint.lsp_notebooks import NOTEBOOK_SYNC, NotebookCells, is_cell, lint_cells, notebook_of, snapshot
 from kerasnanlint.registry import all_rules
+from kerasnanlint.runner import MemoryCache, lint_in_project
 from kerasnanlint.source import SourceFile
 from kerasnanlint.suppressions import add_noqa_edit
 
@@ -46,6 +49,8 @@ class _Linted:
     source: SourceFile  # the editor's text, under the document's path (or URI)
     findings: list[tuple[Diagnostic, types.Diagnostic]]
     config_error: str | None = None
+    summary: dict[str, Any] | None = None  # what the document's module offers its importers
+    asks_project: bool = False  # it asked the project about an imported name: other modules' edits matter
 
 
 def _value(kind: Any) -> str:
@@ -74,6 +79,7 @@ class KerasNanLanguageServer(LanguageServer):
         self._shown_errors: set[str] = set()
         # One worker: lints never run concurrently with each other, and never block the event loop.
         self._linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerasnanlint")
+        self._modules = MemoryCache()  # analyses of the project's modules, shared by every document's lint
 
     # --- what to lint ---------------------------------------------------------------------------
     def _open_text(self, uri: str) -> tuple[str, int | None, str | None, str | None] | None:
@@ -125,8 +131,19 @@ class KerasNanLanguageServer(LanguageServer):
             settings, error = self._settings(path)
             if not (path and settings.is_excluded(path)):  # excludes apply as with --force-exclude
                 encoding = self._encoding()
-                findings = [(d, self._to_lsp(d, source, encoding)) for d in lint_source(text, name, settings)]
+                data = text.encode("utf-8", "surrogatepass")
+                analysis = lint_in_project(data, name, settings, overlay=self._buffers(), cache=self._modules)
+                findings = [(d, self._to_lsp(d, source, encoding)) for d in analysis.diagnostics]
+                return _Linted(version, source, findings, error, analysis.summary, bool(analysis.demands))
         return _Linted(version, source, findings, error)
+
+    def _buffers(self) -> dict[Path, bytes]:
+        """The open Python documents' text by real path: what other documents' imports read."""
+        out: dict[Path, bytes] = {}
+        for doc in list(self.workspace.text_documents.values()):
+            if doc.uri.startswith("file:") and doc.path.endswith(PYTHON_SUFFIXES):
+                out[Path(os.path.realpath(doc.path))] = doc.source.encode("utf-8", "surrogatepass")
+        return out
 
     def current(self, uri: str) -> _Linted | None:
         """The lint of the document as the editor holds it now (re-linted when edits are still pending); a
@@ -157,9 +174,18 @@ class KerasNanLanguageServer(LanguageServer):
         opened = self._open_text(uri)
         if result is None or opened is None or opened[0] != result.source.text:
             return  # closed or edited meanwhile: the newer lint publishes
+        before = self.linted.get(uri)
         self.linted[uri] = result
         self.report_config_error(result)
         self._publish(uri, result)
+        if before is not None and before.summary != result.summary:
+            self.relint_importers(uri)
+
+    def relint_importers(self, uri: str) -> None:
+        """A module changed what it offers: lint again the other open documents that asked the project."""
+        for other, linted in list(self.linted.items()):
+            if other != uri and linted.asks_project and self._open_text(other) is not None:
+                self.schedule(other, 0)
 
     def _lint_failed(self, uri: str, exc: Exception) -> None:
         log.exception("lint failed for %s", uri)

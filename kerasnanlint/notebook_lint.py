@@ -16,12 +16,14 @@ from kerasnanlint.diagnostics import Diagnostic, Edit, Fix
 from kerasnanlint.fix import FixResult, fix_text
 from kerasnanlint.notebook import Notebook, Program, dump_like, read_notebook, with_sources
 from kerasnanlint.registry import SYNTAX_ERROR
+from kerasnanlint.semantics.linked import Linked
 from kerasnanlint.source import SourceError
 
 
-def lint_notebook(data: bytes, path: str, settings: Settings) -> list[Diagnostic]:
-    """Lint one notebook's bytes. Never raises for bad input: a notebook that cannot be read yields KNL000, one
-    whose kernel does not run Python (R, Julia) yields nothing."""
+def lint_notebook(data: bytes, path: str, settings: Settings, linked: Linked | None = None) -> list[Diagnostic]:
+    """Lint one notebook's bytes (``linked``: what its imports from the project are). Never raises for bad input:
+    a notebook that cannot be read yields KNL000, one whose kernel does not run Python (R, Julia) yields
+    nothing."""
     from kerasnanlint.engine import lint_module, parse, source_error_diagnostic
     from kerasnanlint.files import mentions_keras
 
@@ -39,7 +41,7 @@ def lint_notebook(data: bytes, path: str, settings: Settings) -> list[Diagnostic
         if not mentions_keras(program.text.encode("utf-8", "surrogatepass")):
             return []
         module = parse(program.text)
-        return [to_cells(d, program) for d in lint_module(module, program.text, path, settings)]
+        return [to_cells(d, program) for d in lint_module(module, program.text, path, settings, linked)]
     except RecursionError:
         err = SourceError("file too deeply nested to analyse")
     except SourceError as exc:

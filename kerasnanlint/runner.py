@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,8 +12,12 @@ from pathlib import Path
 
 from kerasnanlint.cache import Cache
 from kerasnanlint.config import Settings
-from kerasnanlint.diagnostics import Diagnostic
+from kerasnanlint.diagnostics import Analysis, Diagnostic
 from kerasnanlint.files import discover, is_notebook_path, mentions_keras
+from kerasnanlint.project import Project, ProjectIndex, entry_hash, find_root
+from kerasnanlint.semantics.linked import Entry, Linked
+
+Reader = Callable[[Path], bytes]
 
 # Below this many files to parse, a process pool costs more to start than it saves.
 _POOL_THRESHOLD = 8
@@ -28,6 +32,7 @@ class RunResult:
     cache_hits: int = 0
     # display path -> file_digest of the bytes linted: --fix reuses a file's findings while it still holds them
     digests: dict[str, str] = field(default_factory=dict)
+    linted: int = 0  # files analysed in this run (not served from the cache), imported modules included
 
 
 def file_digest(path: str, data: bytes) -> str:
@@ -109,76 +114,245 @@ def _plainly_not_keras(data: bytes) -> bool:
     return True
 
 
-def _lint_one(args: tuple[str, bytes, Settings]) -> list[Diagnostic]:
-    path, data, settings = args
-    if _plainly_not_keras(data):
-        return []
+@dataclass(frozen=True)
+class _Task:
+    shown: str
+    data: bytes
+    settings: Settings
+    linked: Linked | None
+    prefilter: bool = True
+
+
+def _lint_one(task: _Task) -> Analysis:
+    if task.prefilter and _plainly_not_keras(task.data):
+        return Analysis([])
     try:
-        return lint_bytes(data, path, settings)
+        return lint_bytes(task.data, task.shown, task.settings, task.linked, prefilter=task.prefilter)
     finally:
         if _manual_gc:
             _after_file()
 
 
-def lint_bytes(data: bytes, path: str, settings: Settings) -> list[Diagnostic]:
+def lint_bytes(
+    data: bytes, path: str, settings: Settings, linked: Linked | None = None, *, prefilter: bool = True
+) -> Analysis:
     """Lint one file's bytes as what its path says it is: a notebook (.ipynb) or Python."""
     if is_notebook_path(path):
         from kerasnanlint.notebook_lint import lint_notebook  # here: a .py-only run never imports it
+        from kerasnanlint.project import entry_hash
 
-        return lint_notebook(data, path, settings)
-    from kerasnanlint.engine import lint_source  # here: a run with nothing to parse never imports LibCST
+        found = lint_notebook(data, path, settings, linked)
+        demands = {n: entry_hash(linked.answers.get(n)) for n in sorted(linked.demands)} if linked else {}
+        return Analysis(found, None, demands)
+    from kerasnanlint.engine import analyse  # here: a run with nothing to parse never imports LibCST
 
-    return lint_source(data, path, settings)
+    return analyse(data, path, settings, linked, prefilter=prefilter)
+
+
+@dataclass(eq=False)
+class _Unit:
+    """One file of the run: named by the user (``report``), or a module they import, read for its summary."""
+
+    real: Path
+    shown: str
+    data: bytes
+    key: str
+    report: bool
+    result: Analysis | None = None  # None: to be linted in the next round
+    answers: dict[str, Entry | None] = field(default_factory=dict)
+    prefilter: bool = True  # False once another file needs its summary
+    fresh: bool = False  # linted in this run (so to be cached)
+
+
+# Rounds of re-linting files whose imported answers changed; a chain of re-exports or an import cycle longer
+# than this keeps its last answers (unknowns, at worst: rules stay silent).
+_MAX_ROUNDS = 8
 
 
 def lint_paths(
     paths: Iterable[Path], settings: Settings, *, jobs: int | None = None, use_cache: bool = True
 ) -> RunResult:
-    """Lint the files under ``paths`` (discovered with the settings' excludes), from the cache where it can."""
+    """Lint the files under ``paths`` (discovered with the settings' excludes), from the cache where it can.
+    Imports are resolved across the whole project: a module the named files import is read for its summary
+    even when it is not among them."""
     files = list(discover(list(paths), settings))
     cache = Cache(settings.root, settings.fingerprint()) if use_cache else None
     results: list[Diagnostic] = []
-    todo: list[tuple[str, bytes, Settings]] = []
-    keys: list[str] = []
+    units: list[_Unit] = []
     digests: dict[str, str] = {}
     hits = 0
     for file in files:
-        shown = display_path(file)
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
+        unit = _read(file, settings, results, report=True)
+        if unit is None:
+            continue
+        digests[unit.shown] = unit.key
+        if cache is not None:
+            unit.result = cache.get(unit.key)
+            hits += unit.result is not None
+        units.append(unit)
+    _settle(units, ProjectIndex(_project(settings, Path.cwd())), settings, jobs, cache, Path.read_bytes)
+    for unit in units:
+        assert unit.result is not None
+        if unit.report:
+            results.extend(unit.result.diagnostics)
+    results.sort(key=Diagnostic.sort_key)
+    return RunResult(results, len(files), hits, digests, sum(u.fresh for u in units))
+
+
+def lint_in_project(
+    data: bytes,
+    shown: str,
+    settings: Settings,
+    *,
+    overlay: Mapping[Path, bytes] | None = None,
+    cache: MemoryCache | None = None,
+) -> Analysis:
+    """Lint text that is not read from disk (standard input, an editor's buffer) as the file ``shown`` of its
+    project: its imports are answered from the project's modules, read from ``overlay`` (the editor's open
+    buffers, by real path) before the disk. ``cache`` keeps the analyses of those modules between calls."""
+    real = Path(os.path.realpath(shown))
+    unit = _Unit(real, shown, data, file_digest(shown, data), report=True)
+    buffers = overlay or {}
+
+    def read(path: Path) -> bytes:
+        return buffers[path] if path in buffers else path.read_bytes()
+
+    _settle([unit], ProjectIndex(_project(settings, real)), settings, 1, cache, read)
+    assert unit.result is not None
+    return unit.result
+
+
+class MemoryCache:
+    """The cache of a long-running process (the Language Server): analyses by key, the newest few thousand."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.entries: dict[str, Analysis] = {}
+        self.limit = limit
+
+    def get(self, key: str) -> Analysis | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, analysis: Analysis) -> None:
+        if len(self.entries) >= self.limit:
+            self.entries.pop(next(iter(self.entries)))
+        self.entries[key] = analysis
+
+
+def _project(settings: Settings, near: Path) -> Project:
+    """The project of the files: the configured one, else the nearest marker above ``near``."""
+    root = settings.root if settings.config_file is not None else find_root(near) or settings.root
+    return Project.at(root, settings.src)
+
+
+def _read(
+    file: Path, settings: Settings, errors: list[Diagnostic] | None, report: bool, read: Reader = Path.read_bytes
+) -> _Unit | None:
+    shown = display_path(file)
+    try:
+        data = read(file)
+    except OSError as exc:
+        if errors is not None:
             from kerasnanlint.engine import SourceError, source_error_diagnostic
 
             err = SourceError(f"cannot read file: {exc.strerror or exc}")
-            results.append(source_error_diagnostic(shown, err, settings))
+            errors.append(source_error_diagnostic(shown, err, settings))
+        return None
+    return _Unit(Path(os.path.realpath(file)), shown, data, file_digest(shown, data), report)
+
+
+def _settle(
+    units: list[_Unit],
+    index: ProjectIndex,
+    settings: Settings,
+    jobs: int | None,
+    cache: Cache | MemoryCache | None,
+    read: Reader,
+) -> None:
+    """Lint until every file's answers about its imports are the current ones (or the rounds run out); what
+    was linted goes into ``cache``."""
+    by_real = {u.real: u for u in units}
+    project = index.project
+    for _ in range(_MAX_ROUNDS):
+        todo = [u for u in units if u.result is None]
+        if todo:
+            tasks = [
+                _Task(u.shown, u.data, settings, Linked(project.package_of(u.real), u.answers), u.prefilter)
+                for u in todo
+            ]
+            for unit, analysis in zip(todo, _run(tasks, jobs), strict=True):
+                unit.result, unit.fresh = analysis, True
+        for u in units:
+            assert u.result is not None
+            if u.result.summary is not None or not u.prefilter:
+                index.summaries[u.real] = u.result.summary
+        if not _schedule(units, by_real, index, settings, cache, read):
+            break
+    for u in units:
+        if u.result is None:  # out of rounds: what is still pending keeps the unknowns (rules stay silent)
+            u.result = Analysis([])
+        elif cache is not None and u.fresh:
+            cache.put(u.key, u.result)
+
+
+def _schedule(
+    units: list[_Unit],
+    by_real: dict[Path, _Unit],
+    index: ProjectIndex,
+    settings: Settings,
+    cache: Cache | MemoryCache | None,
+    read: Reader,
+) -> bool:
+    """Mark what the next round lints: modules whose summary is needed, files whose answers changed."""
+    needed: set[Path] = set()
+    relint: list[tuple[_Unit, dict[str, Entry | None]]] = []
+    for u in units:
+        assert u.result is not None
+        if not u.result.demands:
             continue
-        key = digests[shown] = file_digest(shown, data)
-        if cache is not None:
-            cached = cache.get(key)
-            if cached is not None:
-                results.extend(cached)
-                hits += 1
+        answers: dict[str, Entry | None] = {}
+        missing: list[Path] = []
+        for name in u.result.demands:
+            found = index.lookup(name, u.real)
+            answers[name] = found.entry
+            missing.extend(found.missing)
+        if missing:
+            needed.update(missing)  # answered once those are read
+        elif any(entry_hash(answers[n]) != h for n, h in u.result.demands.items()):
+            relint.append((u, answers))
+    for u, answers in relint:
+        u.answers, u.result = answers, None
+    for path in sorted(needed):
+        unit = by_real.get(path)
+        if unit is None:
+            unit = _read(path, settings, None, report=False, read=read)
+            if unit is None:
+                index.summaries[path] = None  # unreadable: its names stay unknown
                 continue
-            keys.append(key)
-        todo.append((shown, data, settings))
+            units.append(unit)
+            by_real[path] = unit
+            unit.result = cache.get(unit.key) if cache is not None else None
+            unit.prefilter = False
+            if unit.result is not None and unit.result.summary is None:
+                unit.result = None  # cached from a run that skipped it: parse it now
+        elif unit.prefilter:
+            unit.prefilter, unit.result = False, None
+        else:
+            index.summaries[path] = None  # read, and still no summary: it does not parse
+    return bool(relint or needed)
 
-    workers = min(jobs if jobs is not None else _cores(), len(todo))
-    if workers > 1 and len(todo) >= _POOL_THRESHOLD:
+
+def _run(tasks: list[_Task], jobs: int | None) -> list[Analysis]:
+    """Lint ``tasks``, spread over processes when there are enough of them."""
+    workers = min(jobs if jobs is not None else _cores(), len(tasks))
+    if workers > 1 and len(tasks) >= _POOL_THRESHOLD:
         # Largest files first, in small chunks: no worker is left with one big file while the others idle.
-        order = sorted(range(len(todo)), key=lambda i: len(todo[i][1]), reverse=True)
+        order = sorted(range(len(tasks)), key=lambda i: len(tasks[i].data), reverse=True)
         with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-            chunk = max(1, len(todo) // (workers * 16))
-            done = list(pool.map(_lint_one, [todo[i] for i in order], chunksize=chunk))
-        outputs: list[list[Diagnostic]] = [[] for _ in todo]
-        for i, diags in zip(order, done, strict=True):
-            outputs[i] = diags
-    else:
-        with _gc_per_file():
-            outputs = [_lint_one(t) for t in todo]
-
-    for i, diags in enumerate(outputs):
-        results.extend(diags)
-        if cache is not None:
-            cache.put(keys[i], diags)
-    results.sort(key=Diagnostic.sort_key)
-    return RunResult(results, len(files), hits, digests)
+            chunk = max(1, len(tasks) // (workers * 16))
+            done = list(pool.map(_lint_one, [tasks[i] for i in order], chunksize=chunk))
+        outputs: list[Analysis] = [Analysis([]) for _ in tasks]
+        for i, analysis in zip(order, done, strict=True):
+            outputs[i] = analysis
+        return outputs
+    with _gc_per_file():
+        return [_lint_one(t) for t in tasks]

@@ -190,13 +190,13 @@ def test_fix_code_action_is_generic_over_diagnostic_fix(monkeypatch: pytest.Monk
     from pygls.workspace import Workspace
 
     from kerasnanlint import lsp
-    from kerasnanlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
+    from kerasnanlint.diagnostics import Analysis, Applicability, Diagnostic, Edit, Fix, Severity
 
     line = SOURCE.splitlines()[LINE]
     col = line.index(FINDING) + 1  # 1-based code points, as Diagnostic counts
     fix = Fix("Use np.isnan", Applicability.SAFE, (Edit(LINE + 1, col, LINE + 1, col + len(FINDING), "np.isnan(y)"),))
     fake = Diagnostic("KNL107", "nan-equality", Severity.WARNING, "x.py", LINE + 1, col, LINE + 1, col + 11, "m", fix)
-    monkeypatch.setattr(lsp, "lint_source", lambda text, path, settings: [fake])
+    monkeypatch.setattr(lsp, "lint_in_project", lambda data, path, settings, **kw: Analysis([fake]))
 
     server = lsp.build_server()
     server.protocol._workspace = Workspace(tmp_path.as_uri(), position_encoding=types.PositionEncodingKind.Utf16)
@@ -248,3 +248,33 @@ async def test_rule_fix_code_action_over_stdio(client: LanguageClient, tmp_path:
         change(client, uri, version, edit.range, edit.new_text)
         version += 1
     assert await published(client, uri, until=lambda d: not d) == []
+
+
+@pytest.mark.asyncio
+async def test_editing_a_module_relints_the_open_files_that_import_it(client: LanguageClient, tmp_path: Path):
+    """tune.py's objective is checked against models.py's compile(): an unsaved edit there changes tune.py's
+    diagnostics."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n", encoding="utf-8")
+    models_text = (
+        "import keras\n\n\ndef build_model(hp):\n"
+        "    model = keras.Sequential([keras.layers.Dense(1)])\n"
+        '    model.compile(loss="mse", metrics=["mae"])\n'
+        "    return model\n"
+    )
+    tune_text = (
+        "import keras_tuner as kt\nfrom models import build_model\n\n"
+        'tuner = kt.RandomSearch(build_model, objective="val_accuracy", max_trials=2, overwrite=True)\n'
+    )
+    (tmp_path / "models.py").write_text(models_text, encoding="utf-8")
+    (tmp_path / "tune.py").write_text(tune_text, encoding="utf-8")
+    tune = open_doc(client, tmp_path / "tune.py", tune_text)
+    await published(client, tune, lambda d: any(x.code == "KNL301" for x in d))
+    models = open_doc(client, tmp_path / "models.py", models_text)
+    await published(client, models)
+    line = models_text.splitlines().index('    model.compile(loss="mse", metrics=["mae"])')
+    start = models_text.splitlines()[line].index('"mae"')
+    rng = types.Range(
+        start=types.Position(line=line, character=start), end=types.Position(line=line, character=start + 5)
+    )
+    change(client, models, 2, rng, '"accuracy"')  # not saved: the buffer is what counts
+    await published(client, tune, lambda d: not any(x.code == "KNL301" for x in d))

@@ -15,7 +15,7 @@ from kerasnanlint.context import Context, NodeEdit, PendingFix
 from kerasnanlint.diagnostics import Applicability
 from kerasnanlint.semantics.module import descendants
 from kerasnanlint.semantics.names import canonical
-from kerasnanlint.semantics.values import arg
+from kerasnanlint.semantics.values import arg, is_docstring
 from kerasnanlint.source import NEWLINE
 
 SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
@@ -298,19 +298,10 @@ def import_edit(ctx: Context, statement: str, used_at: cst.CSTNode) -> NodeEdit:
         return NodeEdit(last_import, f"{statement}\n", "line_after")
     # No import before the use: after the docstring and __future__ imports, before the first statement.
     for stmt in body:
-        if _is_docstring(stmt) or _is_future(stmt):
+        if is_docstring(stmt) or _is_future(stmt):
             continue
         return NodeEdit(stmt, f"{statement}\n", "before")
     return NodeEdit(body[-1], f"{statement}\n", "line_after")
-
-
-def _is_docstring(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
 
 
 def _is_future(stmt: cst.BaseStatement) -> bool:

@@ -1,15 +1,16 @@
 """The metric names Keras 3 logs for a ``model.compile(...)`` call, and KerasTuner's direction inference.
 
-Everything here follows reference/keras-tuner-facts.md section 4 and keras/src/trainers/compile_utils.py
-(Keras 3.15), and the tables below were generated from Keras 3.15.1 / KerasTuner 1.4.8 themselves
-(``infer_metric_direction`` on every name ``keras.metrics/losses.deserialize`` accepts; every exported metric
-class's ``name`` default and its position). We never import Keras: the lint path stays TensorFlow-free.
+Everything here follows keras/src/trainers/compile_utils.py (Keras 3.15), and the tables below were generated
+from Keras 3.15.1 / KerasTuner 1.4.8 themselves (``infer_metric_direction`` on every name
+``keras.metrics/losses.deserialize`` accepts; every exported metric class's ``name`` default and its position).
+We never import Keras: the lint path stays TensorFlow-free.
 
 - strings keep their exact spelling (``'acc'`` logs ``acc``);
 - instances log ``name=`` or their class default; classes whose default is ``None`` (AUC, Precision...) get a
   global counter (``auc_1``): we only trust the bare name for one instance built inside the hypermodel, since
   KerasTuner calls ``clear_session()`` before every build;
-- functions log ``to_snake_case(fn.__name__)``; lambdas log ``lambda``;
+- functions log ``to_snake_case(fn.__name__)``; lambdas log ``lambda``; a function or metric class imported from
+  another module of the project is named from that module's summary;
 - duplicates get ``_1``, ``_2``; a weighted metric colliding with a metric becomes ``weighted_<name>``;
 - multi-output models prefix ``<output>_`` and log ``<output>_loss`` when more than one loss is computed;
 - validation adds ``val_`` (KerasTuner's objective names carry it).
@@ -20,16 +21,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
 from kerasnanlint.semantics.module import ClassInfo, ModuleFacts, Scope
-from kerasnanlint.semantics.names import last_part
+from kerasnanlint.semantics.names import dotted_name, last_part
 from kerasnanlint.semantics.values import arg_value, follow, has_star_args, string
 
 if TYPE_CHECKING:
-    from kerasnanlint.semantics.tuners import TunerInfo
+    from kerasnanlint.semantics.tuners import HyperModelInfo, TunerInfo
 
 # ---------------------------------------------------------------------------------------------------------
 # KerasTuner's direction inference (metrics_tracking.infer_metric_direction), precomputed.
@@ -295,6 +296,9 @@ class _Namer:
                 fn = self.facts.function(e.value, near=scope)
                 if fn is not None:
                     return to_snake_case(fn.name), "function"
+            entry = self.facts.imported(e)
+            if entry is not None and entry.get("kind") == "function":
+                return to_snake_case(entry["name"]), "function"
             return None
         if isinstance(e, cst.Call):
             return self._instance_name(e, scope)
@@ -316,15 +320,39 @@ class _Namer:
             info = self.facts.classes.get(call.func.value)
             if info is not None:
                 return self._user_class_name(call, info)
-        return None
+        entry = self.facts.imported(call.func)
+        if entry is None or entry.get("kind") != "class" or not isinstance(entry.get("metric"), dict):
+            return None
+        metric, origin = entry["metric"], f"class:{entry['name']}"  # a metric class of another module
+        index = metric.get("index")
+        given = _name_argument(call, index if isinstance(index, int) else -1)
+        if given is not _ABSENT:
+            return (given, origin) if isinstance(given, str) else None
+        name = metric.get("name")
+        return (name, origin) if isinstance(name, str) else None
 
-    def _user_class_name(self, call: cst.Call, info: ClassInfo) -> tuple[str, str] | None:
-        chain = _class_chain(self.facts, info)
+    def class_metric(self, info: ClassInfo) -> dict[str, Any] | None:
+        """What a metric class logs when built with no arguments, for other modules: ``{"name": default
+        name or None, "index": the position of a ``name`` parameter or None}``; None for other classes."""
+        chain = _metric_chain(self.facts, info)
         if chain is None:
             return None
         classes, keras_base = chain
-        if keras_base not in METRIC_CLASSES and keras_base not in _METRIC_BASES:
+        named = self._user_class_name(cst.Call(cst.Name(info.name)), info)
+        init = next((c.methods["__init__"] for c in classes if "__init__" in c.methods), None)
+        index = None
+        if init is not None and init.function is not None:
+            params = [p.name.value for p in init.function.params.params if p.name.value != "self"]
+            index = params.index("name") if "name" in params else None
+        elif init is None:
+            index = METRIC_CLASSES.get(keras_base, (1, None))[0]
+        return {"name": named[0] if named else None, "index": index}
+
+    def _user_class_name(self, call: cst.Call, info: ClassInfo) -> tuple[str, str] | None:
+        chain = _metric_chain(self.facts, info)
+        if chain is None:
             return None
+        classes, keras_base = chain
         init = next((c.methods["__init__"] for c in classes if "__init__" in c.methods), None)
         origin = f"class:{info.name}"
         if init is None:
@@ -353,7 +381,27 @@ class _Namer:
         if any(a.keyword is not None and a.keyword.value == "name" for a in call.args):
             v = string(arg_value(call, "name"))
             return (v, origin) if v is not None else None
-        return None
+        fixed = _super_init_name(self.facts, init)
+        return (fixed, origin) if fixed is not None else None
+
+
+def class_metric(facts: ModuleFacts, info: ClassInfo) -> dict[str, Any] | None:
+    """What a metric class defined here logs, for the summary other modules read (see ``_Namer.class_metric``)."""
+    return _Namer(facts, set()).class_metric(info)
+
+
+def _super_init_name(facts: ModuleFacts, init: Scope) -> str | None:
+    """The literal ``name`` an ``__init__`` passes up: ``super().__init__(name="f1", **kwargs)``."""
+    for site in init.calls:
+        call = site.node
+        if (
+            site.method == "__init__"
+            and isinstance(call.func, cst.Attribute)
+            and isinstance(call.func.value, cst.Call)
+            and dotted_name(call.func.value.func) == "super"
+        ):
+            return string(arg_value(call, "name"))
+    return None
 
 
 _ABSENT = object()
@@ -369,6 +417,14 @@ def _name_argument(call: cst.Call, index: int) -> object:
     if v is None:
         return _ABSENT
     return string(v)
+
+
+def _metric_chain(facts: ModuleFacts, info: ClassInfo) -> tuple[list[ClassInfo], str] | None:
+    """``_class_chain`` of a class deriving from a Keras metric (or loss) class; None for any other class."""
+    chain = _class_chain(facts, info)
+    if chain is None or (chain[1] not in METRIC_CLASSES and chain[1] not in _METRIC_BASES):
+        return None
+    return chain
 
 
 def _class_chain(facts: ModuleFacts, info: ClassInfo) -> tuple[list[ClassInfo], str] | None:
@@ -648,6 +704,16 @@ def hypermodel_logged_names(facts: ModuleFacts, tuner: TunerInfo) -> LoggedNames
     hm = tuner.hypermodel
     if hm is None or hm.custom_fit or tuner.custom_run_trial or tuner.overrides_compile or tuner.kind == "SklearnTuner":
         return None
+    return builder_logged_names(facts, hm)
+
+
+def builder_logged_names(facts: ModuleFacts, hm: HyperModelInfo) -> LoggedNames | None:
+    """What the compile() calls of one hypermodel log; None when it has none we can see."""
+    if hm.imported is not None:  # defined in another module: its summary says
+        logged = hm.imported.get("logged")
+        if not isinstance(logged, dict):
+            return None
+        return LoggedNames(dict(logged.get("names", {})), bool(logged.get("complete")))
     # ``model.compile``: the receiver is a local, never an imported module (``re.compile``)
     compiles = [s for s in facts.calls if s.method == "compile" and s.qualname is None and s.scope in hm.scopes]
     if not compiles:

@@ -16,6 +16,9 @@ import libcst as cst
 
 from kerasnanlint.semantics.names import ImportTable, dotted_name
 
+if typing.TYPE_CHECKING:
+    from kerasnanlint.semantics.linked import Linked
+
 
 @dataclass(eq=False)
 class Scope:
@@ -28,6 +31,7 @@ class Scope:
     rebound: set[str] = field(default_factory=set)  # augmented, loop, with, tuple targets: unknown values
     calls: list[CallSite] = field(default_factory=list)
     returns: list[cst.BaseExpression] = field(default_factory=list)
+    order: int = 0  # position of the definition in the walk (source order), comparable with CallSite.order
 
     def single_assignment(self, name: str) -> cst.BaseExpression | None:
         scope: Scope | None = self
@@ -74,6 +78,7 @@ class CallSite:
     dotted: str | None  # the callee as written: "model.compile", "hp.Float", "tf.math.log"
     qualname: str | None  # canonical callee when it resolves through an import: "keras.layers.Dense"
     scope: Scope
+    order: int = 0  # position in the walk (source order), comparable with Scope.order
 
     @property
     def method(self) -> str | None:
@@ -100,8 +105,11 @@ class ModuleFacts:
     classes: dict[str, ClassInfo]
     calls: list[CallSite]
     comparisons: list[tuple[cst.Comparison, Scope]]
+    # What this file sees of the rest of its project (imported builders, metrics, constants); None: nothing.
+    linked: Linked | None = None
     # Facts other semantics modules derive from these (models, tuners), built once per file on first use.
     derived: dict[str, typing.Any] = field(default_factory=dict)
+    _by_name: dict[str, list[Scope]] | None = None
 
     def derive(self, key: str, build: Callable[[ModuleFacts], typing.Any]) -> typing.Any:
         if key not in self.derived:
@@ -109,21 +117,57 @@ class ModuleFacts:
         return self.derived[key]
 
     def functions_named(self, name: str) -> list[Scope]:
-        return [s for s in self.scopes if isinstance(s.node, cst.FunctionDef) and s.name == name]
+        """Every ``def name`` in the file, in source order (an index built once: no scan per lookup)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for s in self.scopes:
+                if isinstance(s.node, cst.FunctionDef):
+                    self._by_name.setdefault(s.name, []).append(s)
+        return self._by_name.get(name, [])
 
-    def function(self, name: str, near: Scope | None = None) -> Scope | None:
-        """The function a bare name refers to, preferring one defined in ``near`` or its parents."""
+    def function(self, name: str, near: Scope | None = None, at: int | None = None) -> Scope | None:
+        """The function a bare name refers to, preferring one defined in ``near`` or its parents.
+
+        Where a scope defines the name twice, the definition in force wins: for a use that runs in that very
+        scope (``at``, a walk position), the last definition before the use; for a use inside a function, which
+        runs later, the last definition of all.
+        """
         candidates = self.functions_named(name)
         if not candidates:
             return None
         scope = near
         while scope is not None:
-            for c in candidates:
-                if c.parent is scope and c.cls is None:
-                    return c
+            here = [c for c in candidates if c.parent is scope and c.cls is None]
+            if here:
+                if at is not None and scope is near:
+                    before = [c for c in here if c.order < at]
+                    return before[-1] if before else None
+                return here[-1]
             scope = scope.parent
         top = [c for c in candidates if c.parent is self.module_scope and c.cls is None]
         return top[-1] if len(top) == 1 else None
+
+    def entry(self, qualname: str | None) -> dict[str, typing.Any] | None:
+        """What the project says an imported name is (a builder, a metric, a constant...), None when unknown."""
+        if qualname is None or self.linked is None:
+            return None
+        return self.linked.entry(qualname)
+
+    def imported(self, expr: cst.BaseExpression) -> dict[str, typing.Any] | None:
+        """``entry`` for a name as written here: imported by name, or through a star import of a project module."""
+        if self.linked is None:
+            return None
+        qualname = self.resolve(expr)
+        if qualname is not None:
+            return self.entry(qualname)
+        dotted = dotted_name(expr)
+        if dotted is None or dotted.partition(".")[0] in self.imports.bound:
+            return None
+        for star in reversed(self.imports.stars):  # the last star import binding the name wins, as in Python
+            found = self.entry(f"{star}.{dotted}")
+            if found is not None:
+                return found
+        return None
 
     def calls_to(self, *qualnames: str) -> Iterator[CallSite]:
         wanted = set(qualnames)
@@ -166,8 +210,9 @@ def target_names(target: cst.BaseExpression) -> Iterator[str]:
 
 
 class _Collector(cst.CSTVisitor):
-    def __init__(self, module: cst.Module) -> None:
-        self.imports = ImportTable()
+    def __init__(self, module: cst.Module, package: str | None = None) -> None:
+        self.imports = ImportTable(package)
+        self.order = 0
         self.module_scope = Scope(module, "<module>", None)
         self.scopes: list[Scope] = [self.module_scope]
         self.stack: list[Scope] = [self.module_scope]
@@ -204,7 +249,8 @@ class _Collector(cst.CSTVisitor):
         names = tuple(p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params))
         star = tuple(p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param))
         cls = self.class_stack[-1]
-        scope = Scope(node, node.name.value, self.scope, cls, names + star)
+        self.order += 1
+        scope = Scope(node, node.name.value, self.scope, cls, names + star, order=self.order)
         if cls is not None:
             cls.methods[scope.name] = scope
         self.scopes.append(scope)
@@ -217,7 +263,8 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         names = tuple(p.name.value for p in (*node.params.posonly_params, *node.params.params))
-        scope = Scope(node, "<lambda>", self.scope, None, names)
+        self.order += 1
+        scope = Scope(node, "<lambda>", self.scope, None, names, order=self.order)
         scope.returns.append(node.body)
         self.scopes.append(scope)
         self.stack.append(scope)
@@ -259,7 +306,8 @@ class _Collector(cst.CSTVisitor):
 
     # calls and comparisons
     def visit_Call(self, node: cst.Call) -> None:
-        site = CallSite(node, dotted_name(node.func), None, self.scope)
+        self.order += 1
+        site = CallSite(node, dotted_name(node.func), None, self.scope, self.order)
         self.calls.append(site)
         self.scope.calls.append(site)
 
@@ -448,10 +496,11 @@ def parent_map(node: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     return parents
 
 
-def collect(module: cst.Module) -> ModuleFacts:
-    collector = _Collector(module)
+def collect(module: cst.Module, linked: Linked | None = None) -> ModuleFacts:
+    collector = _Collector(module, linked.package if linked is not None else None)
     walk(module, collector)
     imports = collector.imports
+    _module_aliases(collector, imports)
     for site in collector.calls:
         if site.dotted is not None:
             site.qualname = imports.resolve_dotted(site.dotted)
@@ -465,4 +514,18 @@ def collect(module: cst.Module) -> ModuleFacts:
         classes=collector.classes,
         calls=collector.calls,
         comparisons=collector.comparisons,
+        linked=linked,
     )
+
+
+def _module_aliases(collector: _Collector, imports: ImportTable) -> None:
+    """Module-level aliases made by assignment (``keras = tf.keras``, ``K = keras.backend``) join the import
+    table; every other name the module binds is kept from a star import's reach."""
+    top = collector.module_scope
+    for name, values in top.assignments.items():
+        if len(values) == 1 and name not in top.rebound and isinstance(values[0], cst.Name | cst.Attribute):
+            full = imports.resolve(values[0])
+            if full is not None:
+                imports.bind(name, full)
+    defined = {s.name for s in collector.scopes if s.parent is top and s.cls is None}
+    imports.bound = frozenset(set(top.assignments) | top.rebound | defined | set(collector.classes))

@@ -1,7 +1,7 @@
 """Import-alias resolution: any spelling a user writes -> one canonical dotted name.
 
-We keep our own table instead of LibCST's QualifiedNameProvider, which costs ~9x the parse (see
-reference/lint-tools.md). Canonical names are rooted at ``keras``, ``keras_tuner``, ``tensorflow``,
+We keep our own table instead of LibCST's QualifiedNameProvider, which costs about 9x the parse
+(docs/performance.md). Canonical names are rooted at ``keras``, ``keras_tuner``, ``tensorflow``,
 ``numpy``, ``pandas``, ``math``: ``tf.keras.layers.Dense``, ``from tensorflow.keras.layers import Dense`` and
 ``keras.layers.core.Dense`` all become ``keras.layers.Dense``.
 """
@@ -82,11 +82,25 @@ def _module_name(node: cst.BaseExpression | None) -> str:
     return dotted_name(node) or ""
 
 
-class ImportTable:
-    """Local alias -> fully qualified name, filled from every import statement in the file."""
+# Public names a star import of these modules brings in that checks ask about (tuners, oracles, layers, models).
+_STAR_ROOTS = frozenset(
+    {"keras_tuner", "keras", "keras.layers", "keras.models", "keras.optimizers", "keras.losses", "keras.metrics"}
+)
 
-    def __init__(self) -> None:
+
+class ImportTable:
+    """Local alias -> fully qualified name, filled from every import statement in the file.
+
+    ``package`` is the package of the module being read (``pkg.sub`` for ``pkg/sub/m.py`` or
+    ``pkg/sub/__init__.py``), so ``from .models import f`` becomes ``pkg.sub.models.f``; None when the file is
+    not part of a known package, and then relative imports stay unknown.
+    """
+
+    def __init__(self, package: str | None = None) -> None:
         self.aliases: dict[str, str] = {}
+        self.package = package
+        self.stars: list[str] = []  # modules imported with ``from m import *``, in order
+        self.bound: frozenset[str] = frozenset()  # names the module binds itself: a star import never shadows them
 
     def add_import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -98,11 +112,25 @@ class ImportTable:
                 root = full.split(".", 1)[0]
                 self.aliases.setdefault(root, root)
 
-    def add_import_from(self, node: cst.ImportFrom) -> None:
-        if node.relative:  # relative imports are the project's own modules: unknown to us
-            return
+    def _absolute(self, node: cst.ImportFrom) -> str | None:
         module = _module_name(node.module)
+        if not node.relative:
+            return module
+        if self.package is None:
+            return None
+        parts = self.package.split(".") if self.package else []
+        up = len(node.relative) - 1
+        if up > len(parts) or (not parts and not module):
+            return None
+        base = ".".join(parts[: len(parts) - up])
+        return f"{base}.{module}" if base and module else base or module
+
+    def add_import_from(self, node: cst.ImportFrom) -> None:
+        module = self._absolute(node)
+        if module is None:  # relative, outside any known package: unknown to us
+            return
         if isinstance(node.names, cst.ImportStar):
+            self.stars.append(module)
             return
         for alias in node.names:
             name = _module_name(alias.name)
@@ -110,6 +138,21 @@ class ImportTable:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             self.aliases[local] = f"{module}.{name}" if module else name
+
+    def bind(self, local: str, full: str) -> None:
+        """A module-level alias made by assignment (``keras = tf.keras``): ``full`` is already resolved."""
+        self.aliases.setdefault(local, full)
+
+    def star_source(self, name: str) -> str | None:
+        """The canonical name a bare ``name`` has through a star import of keras or keras_tuner, else None.
+        Only capitalised names (classes: tuners, layers, models) are taken, the names checks ask about."""
+        if not name[:1].isupper():
+            return None
+        for module in reversed(self.stars):  # the last star import wins, as in Python
+            c = canonical(module)
+            if c in _STAR_ROOTS:
+                return canonical(f"{c}.{name}")
+        return None
 
     def resolve(self, node: cst.BaseExpression) -> str | None:
         """Canonical qualified name of a Name/Attribute expression, or None when it is not imported."""
@@ -122,12 +165,14 @@ class ImportTable:
         head, _, rest = dotted.partition(".")
         full = self.aliases.get(head)
         if full is None:
-            return None
+            full = self.star_source(head) if self.stars and head not in self.bound else None
+            if full is None:
+                return None
         return canonical(f"{full}.{rest}" if rest else full)
 
     def mentions(self, *roots: str) -> bool:
         """Does the file import anything under one of these canonical roots?"""
-        for full in self.aliases.values():
+        for full in (*self.aliases.values(), *self.stars):
             c = canonical(full)
             if any(c == r or c.startswith(r + ".") for r in roots):
                 return True

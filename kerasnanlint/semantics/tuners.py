@@ -1,20 +1,24 @@
 """KerasTuner facts: tuners, their hypermodels, objectives and search() calls, and hp declarations.
 
-Built once per file from ModuleFacts (``tuner_facts(facts)`` caches on the facts object). Anything we cannot
-see (a hypermodel imported from another module, a tuner subclass with its own ``__init__``, ``**kwargs``) is
-recorded as unknown (None), and rules stay silent on unknowns.
+Built once per file from ModuleFacts (``tuner_facts(facts)`` caches on the facts object). A hypermodel is
+resolved wherever it is written: a builder function (the definition in force where the tuner is made), a
+lambda or ``functools.partial`` over one, a factory's return value, a ``HyperModel`` subclass, or any of these
+imported from another module of the project (through its summary, ``facts.entry``). Anything we cannot see (a
+third-party hypermodel, a tuner subclass with its own ``__init__``, ``**kwargs``) is recorded as unknown (None),
+and rules stay silent on unknowns.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import libcst as cst
 
 from kerasnanlint.semantics.module import CallSite, ClassInfo, ModuleFacts, Scope, descendants
 from kerasnanlint.semantics.names import canonical, last_part
-from kerasnanlint.semantics.values import arg, arg_value, follow, has_star_args, string
+from kerasnanlint.semantics.values import arg, arg_value, follow, has_star_args, is_docstring, string
 
 # Tuners whose signature is (hypermodel, objective, ...); Tuner/SklearnTuner take (oracle, hypermodel, ...).
 SEARCH_TUNERS = frozenset({"RandomSearch", "BayesianOptimization", "Hyperband", "GridSearch"})
@@ -60,6 +64,8 @@ class HyperModelInfo:
     node: cst.BaseExpression
     scopes: set[Scope]  # every scope of the hypermodel (build function / class methods and what they nest)
     custom_fit: bool  # a HyperModel.fit override: logs and fit arguments are its business
+    builder: Scope | None = None  # the build function whose first parameter is ``hp``
+    imported: dict[str, Any] | None = None  # the summary record of a hypermodel defined in another module
 
 
 @dataclass(eq=False)
@@ -179,7 +185,6 @@ def tuner_facts(facts: ModuleFacts) -> TunerFacts:
 
 def _build(facts: ModuleFacts) -> TunerFacts:
     user_tuners = _user_subclasses(facts, TUNERS)
-    user_hypermodels = _user_subclasses(facts, frozenset({"HyperModel"}))
     tuners: list[TunerInfo] = []
     used_oracles: set[int] = set()
     for site in facts.calls:
@@ -193,7 +198,7 @@ def _build(facts: ModuleFacts) -> TunerFacts:
                 user = None
         if kind is None:
             continue
-        tuners.append(_tuner(facts, site, kind, user, user_hypermodels, used_oracles))
+        tuners.append(_tuner(facts, site, kind, user, used_oracles))
     _bind_searches(facts, tuners)
     oracle_objectives = []
     for site in facts.calls:
@@ -248,7 +253,6 @@ def _tuner(
     site: CallSite,
     kind: str,
     user: ClassInfo | None,
-    user_hypermodels: dict[str, str],
     used_oracles: set[int],
 ) -> TunerInfo:
     call, scope = site.node, site.scope
@@ -272,7 +276,7 @@ def _tuner(
             objectives = None
     hypermodel = None
     if hypermodel_expr is not None and kind != "SklearnTuner":
-        hypermodel = _hypermodel(facts, hypermodel_expr, scope, user_hypermodels)
+        hypermodel = hypermodel_of(facts, hypermodel_expr, scope, at=site.order)
     overrides = any(arg(call, k) is not None for k in ("loss", "metrics", "optimizer"))
     return TunerInfo(
         site=site,
@@ -325,36 +329,147 @@ def _objective(facts: ModuleFacts, expr: cst.BaseExpression, scope: Scope) -> Ob
     return None
 
 
-def _hypermodel(
-    facts: ModuleFacts, expr: cst.BaseExpression, scope: Scope, user_hypermodels: dict[str, str]
+def hypermodel_of(
+    facts: ModuleFacts, expr: cst.BaseExpression, scope: Scope, at: int | None = None, depth: int = 0
 ) -> HyperModelInfo | None:
+    """The hypermodel an expression hands to a tuner (``at``: the walk position of the use), or None."""
+    if depth > 4:
+        return None
     e = follow(expr, scope)
     if isinstance(e, cst.Name) and not scope.binds_locally(e.value):
-        fn = facts.function(e.value, near=scope)
-        if fn is not None and fn.function is not None and fn.params:
-            return HyperModelInfo(e, _nested(facts, {fn}), custom_fit=False)
-        return None
-    if isinstance(e, cst.Call) and isinstance(e.func, cst.Name) and not scope.binds_locally(e.func.value):
-        info = facts.classes.get(e.func.value)
-        if info is None or info.name not in user_hypermodels:
+        fn = facts.function(e.value, near=scope, at=at)
+        if fn is not None:
+            if fn.function is None or not fn.params:
+                return None
+            return HyperModelInfo(e, _nested(facts, {fn}), custom_fit=False, builder=fn)
+        return _imported(facts, e, call=False)
+    if isinstance(e, cst.Attribute):
+        return _imported(facts, e, call=False)
+    if isinstance(e, cst.Lambda):  # lambda hp: build(hp, n)
+        if not isinstance(e.body, cst.Call):
             return None
-        chain = _user_chain(facts, info)
-        if not any("build" in c.methods for c in chain):
-            return None
-        methods = {m for c in chain for m in c.methods.values()}
-        return HyperModelInfo(e, _nested(facts, methods), custom_fit=any("fit" in c.methods for c in chain))
+        return _as(e, hypermodel_of(facts, e.body.func, scope, at, depth + 1), keep_builder=False)
+    if isinstance(e, cst.Call):
+        if facts.resolve(e.func) == "functools.partial":  # partial(build, units=64)
+            first = arg_value(e, position=0)
+            return _as(e, hypermodel_of(facts, first, scope, at, depth + 1)) if first is not None else None
+        if isinstance(e.func, cst.Name) and not scope.binds_locally(e.func.value) and facts.resolve(e.func) is None:
+            info = facts.classes.get(e.func.value)
+            if info is not None:
+                return user_hypermodel(facts, e, info)
+            fn = facts.function(e.func.value, near=scope, at=at)
+            return _as(e, _factory(facts, fn, depth)) if fn is not None else None
+        return _imported(facts, e, call=True)
     return None
 
 
+def _as(node: cst.BaseExpression, hm: HyperModelInfo | None, keep_builder: bool = True) -> HyperModelInfo | None:
+    """The hypermodel ``hm`` as handed over by ``node`` (a lambda, a partial, a factory call)."""
+    if hm is None:
+        return None
+    return replace(hm, node=node, builder=hm.builder if keep_builder else None)
+
+
+def _factory(facts: ModuleFacts, fn: Scope, depth: int) -> HyperModelInfo | None:
+    """What a factory function returns, when every return hands back the same hypermodel."""
+    found = [hypermodel_of(facts, r, fn, None, depth + 1) for r in fn.returns] if fn.function is not None else []
+    if not found or any(h is None for h in found):
+        return None
+    first = found[0]
+    assert first is not None
+    return first if all(h is not None and h.scopes == first.scopes for h in found) else None
+
+
+def user_hypermodel(facts: ModuleFacts, call: cst.Call, info: ClassInfo) -> HyperModelInfo | None:
+    hypermodels = facts.derive("user_hypermodels", lambda f: _user_subclasses(f, frozenset({"HyperModel"})))
+    if info.name not in hypermodels:
+        return None
+    chain = _user_chain(facts, info)
+    if not any("build" in c.methods for c in chain):
+        return None
+    methods = {m for c in chain for m in c.methods.values()}
+    fits = [c.methods["fit"] for c in chain if "fit" in c.methods]
+    custom_fit = bool(fits) and not _forwards_fit(fits[0])
+    return HyperModelInfo(call, _nested(facts, methods), custom_fit=custom_fit)
+
+
+_RECORD_OF = {
+    ("function", False): "builder",
+    ("function", True): "factory",
+    ("class", True): "hypermodel",
+    ("value", False): "hypermodel",
+}
+
+
+def _imported(facts: ModuleFacts, node: cst.BaseExpression, call: bool) -> HyperModelInfo | None:
+    """A hypermodel defined in another module of the project, from that module's summary."""
+    entry = facts.imported(node.func if isinstance(node, cst.Call) else node)
+    if entry is None:
+        return None
+    # A function names a builder, or called, a factory; a class called makes an instance; a value is one.
+    key = _RECORD_OF.get((str(entry.get("kind")), call))
+    record = entry.get(key) if key else None
+    if not isinstance(record, dict):
+        return None
+    return HyperModelInfo(node, set(), custom_fit=bool(record.get("custom_fit")), imported=record)
+
+
+# Keywords a forwarding fit() may add without changing what the default loop logs or validates on.
+_CHANGES_LOOP = frozenset({"x", "y", "validation_data", "validation_split", "validation_freq", "callbacks"})
+
+
+def _forwards_fit(method: Scope) -> bool:
+    """``def fit(self, hp, model, *args, **kwargs): return model.fit(*args, **kwargs)``: the default loop
+    (extra keywords such as a tuned ``batch_size`` allowed)."""
+    fn = method.function
+    if fn is None or not isinstance(fn.body, cst.IndentedBlock):
+        return False
+    body = [st for st in fn.body.body if not is_docstring(st)]
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
+        return False
+    stmt = body[0].body[0]
+    call = stmt.value if isinstance(stmt, cst.Return | cst.Expr) else None
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute) or call.func.attr.value != "fit":
+        return False
+    if not isinstance(call.func.value, cst.Name) or call.func.value.value not in method.params:
+        return False
+    star = {p for p in (fn.params.star_arg, fn.params.star_kwarg) if isinstance(p, cst.Param)}
+    star_names = {p.name.value for p in star}
+    for a in call.args:
+        if a.star:
+            if not (isinstance(a.value, cst.Name) and a.value.value in star_names):
+                return False
+        elif a.keyword is None or a.keyword.value in _CHANGES_LOOP:
+            return False
+    return bool(star_names)
+
+
 def _nested(facts: ModuleFacts, roots: set[Scope]) -> set[Scope]:
-    out = set(roots)
+    """The scopes of a hypermodel: its functions, what they nest, and the functions of this file they call
+    (``def build(hp): return make_model(hp)`` compiles in ``make_model``)."""
+    children: dict[Scope, list[Scope]] = facts.derive("children", _children)
+    out: set[Scope] = set()
+    stack = list(roots)
+    while stack:
+        scope = stack.pop()
+        if scope in out:
+            continue
+        out.add(scope)
+        stack.extend(children.get(scope, ()))
+        for site in scope.calls:
+            func = site.node.func
+            if site.qualname is None and isinstance(func, cst.Name) and not scope.binds_locally(func.value):
+                called = facts.function(func.value, near=scope)
+                if called is not None:
+                    stack.append(called)
+    return out
+
+
+def _children(facts: ModuleFacts) -> dict[Scope, list[Scope]]:
+    out: dict[Scope, list[Scope]] = {}
     for s in facts.scopes:
-        p = s.parent
-        while p is not None:
-            if p in roots:
-                out.add(s)
-                break
-            p = p.parent
+        if s.parent is not None:
+            out.setdefault(s.parent, []).append(s)
     return out
 
 
@@ -421,7 +536,7 @@ def _hp_receivers(facts: ModuleFacts, tuners: list[TunerInfo]) -> dict[Scope, st
             params = s.params
             if s.cls is not None and len(params) >= 2 and s.name in ("build", "fit"):
                 out[s] = params[1]
-            elif s.cls is None and params and isinstance(hm.node, cst.Name) and hm.node.value == s.name:
+            elif s is hm.builder and params:
                 out[s] = params[0]
     return out
 

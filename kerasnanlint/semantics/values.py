@@ -104,3 +104,13 @@ def arg_value(call: cst.Call, keyword: str | None = None, position: int | None =
 def has_star_args(call: cst.Call) -> bool:
     """``f(*a)`` or ``f(**kw)``: the real arguments are unknown."""
     return any(a.star for a in call.args)
+
+
+def is_docstring(statement: cst.BaseStatement) -> bool:
+    """A statement that is a bare string literal (a docstring where it opens a body)."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
