@@ -441,3 +441,24 @@ def test_a_notebook_imports_the_project(tmp_path: Path) -> None:
     (root / "tune.ipynb").write_text(notebook("import keras_tuner as kt\nfrom pkg import build_model", TUNE), "utf-8")
     found = findings(root, "tune.ipynb")
     assert [(p, c) for p, _, c, _ in found if c == "KNL301"] == [("tune.ipynb", "KNL301")]
+
+
+def test_the_class_in_force_where_the_tuner_is_made() -> None:
+    body = """
+    class Regressor(kt.HyperModel):
+        def build(self, hp):
+            model = keras.Sequential([keras.layers.Dense(1)])
+            model.compile(loss="mse", metrics=["mae"])
+            return model
+
+    first = kt.RandomSearch(Regressor(), objective="val_mae", max_trials=2)
+
+    class Regressor(kt.HyperModel):
+        def build(self, hp):
+            model = keras.Sequential([keras.layers.Dense(1)])
+            model.compile(loss="mse", metrics=["mape"])
+            return model
+
+    second = kt.RandomSearch(Regressor(), objective="val_mape", max_trials=2)
+    """
+    assert knl301(body) == []

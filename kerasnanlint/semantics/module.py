@@ -70,6 +70,8 @@ class ClassInfo:
     name: str
     bases: tuple[str, ...]  # canonical names where resolvable, else the dotted spelling
     methods: dict[str, Scope] = field(default_factory=dict)
+    order: int = 0  # position of the definition in the walk (see Scope.order)
+    parent: Scope | None = None  # the scope the class statement runs in
 
 
 @dataclass(eq=False)
@@ -102,11 +104,12 @@ class ModuleFacts:
     imports: ImportTable
     module_scope: Scope
     scopes: list[Scope]
-    classes: dict[str, ClassInfo]
+    classes: dict[str, ClassInfo]  # by name, the last definition
     calls: list[CallSite]
     comparisons: list[tuple[cst.Comparison, Scope]]
     # What this file sees of the rest of its project (imported builders, metrics, constants); None: nothing.
     linked: Linked | None = None
+    class_defs: dict[str, list[ClassInfo]] = field(default_factory=dict)  # every definition of each class name
     # Facts other semantics modules derive from these (models, tuners), built once per file on first use.
     derived: dict[str, typing.Any] = field(default_factory=dict)
     _by_name: dict[str, list[Scope]] | None = None
@@ -146,6 +149,16 @@ class ModuleFacts:
             scope = scope.parent
         top = [c for c in candidates if c.parent is self.module_scope and c.cls is None]
         return top[-1] if len(top) == 1 else None
+
+    def class_in_force(self, name: str, near: Scope, at: int | None) -> ClassInfo | None:
+        """The class a name made at walk position ``at`` in ``near`` refers to, as ``function`` decides."""
+        defs = self.class_defs.get(name)
+        if not defs:
+            return None
+        if at is not None and all(d.parent is near for d in defs):
+            before = [d for d in defs if d.order < at]
+            return before[-1] if before else None
+        return defs[-1]
 
     def entry(self, qualname: str | None) -> dict[str, typing.Any] | None:
         """What the project says an imported name is (a builder, a metric, a constant...), None when unknown."""
@@ -218,6 +231,7 @@ class _Collector(cst.CSTVisitor):
         self.stack: list[Scope] = [self.module_scope]
         self.class_stack: list[ClassInfo | None] = [None]
         self.classes: dict[str, ClassInfo] = {}
+        self.class_defs: dict[str, list[ClassInfo]] = {}
         self.calls: list[CallSite] = []
         self.comparisons: list[tuple[cst.Comparison, Scope]] = []
 
@@ -237,8 +251,10 @@ class _Collector(cst.CSTVisitor):
     # scopes
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = tuple(dotted_name(a.value) or "" for a in node.bases if a.keyword is None)
-        info = ClassInfo(node, node.name.value, bases)
-        self.classes[info.name] = info
+        self.order += 1
+        info = ClassInfo(node, node.name.value, bases, order=self.order, parent=self.scope)
+        self.classes[info.name] = info  # the last definition of a name; class_defs keeps them all
+        self.class_defs.setdefault(info.name, []).append(info)
         self.class_stack.append(info)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
@@ -515,6 +531,7 @@ def collect(module: cst.Module, linked: Linked | None = None) -> ModuleFacts:
         calls=collector.calls,
         comparisons=collector.comparisons,
         linked=linked,
+        class_defs=collector.class_defs,
     )
 
 

@@ -354,7 +354,7 @@ def hypermodel_of(
             first = arg_value(e, position=0)
             return _as(e, hypermodel_of(facts, first, scope, at, depth + 1)) if first is not None else None
         if isinstance(e.func, cst.Name) and not scope.binds_locally(e.func.value) and facts.resolve(e.func) is None:
-            info = facts.classes.get(e.func.value)
+            info = facts.class_in_force(e.func.value, scope, at)
             if info is not None:
                 return user_hypermodel(facts, e, info)
             fn = facts.function(e.func.value, near=scope, at=at)
