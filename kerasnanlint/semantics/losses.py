@@ -68,7 +68,10 @@ def _positional(scope: Scope) -> tuple[str, ...]:
 class _Finder:
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
-        self.by_node: dict[cst.CSTNode, Scope] = {s.node: s for s in facts.scopes if s is not facts.module_scope}
+        # Built once per file, not per finder: functions_of is called once per compile() argument.
+        self.by_node: dict[cst.CSTNode, Scope] = facts.derive(
+            "scope_by_node", lambda f: {s.node: s for s in f.scopes if s is not f.module_scope}
+        )
         self.roles: dict[Scope, set[str]] = {}
 
     def add(self, scope: Scope, role: str) -> None:

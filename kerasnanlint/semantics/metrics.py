@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from kerasnanlint.semantics.module import ClassInfo, ModuleFacts, Scope
+from kerasnanlint.semantics.module import CallSite, ClassInfo, ModuleFacts, Scope
 from kerasnanlint.semantics.names import dotted_name, last_part
 from kerasnanlint.semantics.values import arg_value, follow, has_star_args, string
 
@@ -262,7 +262,7 @@ class _Namer:
     def __init__(self, facts: ModuleFacts, hm_scopes: set[Scope]) -> None:
         self.facts = facts
         self.hm_scopes = hm_scopes
-        self.sites = {id(s.node): s for s in facts.calls}
+        self.sites: dict[int, CallSite] = facts.derive("site_by_node", lambda f: {id(s.node): s for s in f.calls})
 
     def _created_once_inside(self, call: cst.Call, qualname: str | None, class_name: str | None, index: int) -> bool:
         """Is this the only auto-named instance of its class made in the hypermodel (so no ``_1`` suffix)?"""
@@ -271,9 +271,9 @@ class _Namer:
             return False
         same = [
             s
-            for s in self.facts.calls
-            if s.scope in self.hm_scopes
-            and ((qualname is not None and s.qualname == qualname) or (class_name and s.dotted == class_name))
+            for scope in self.hm_scopes
+            for s in scope.calls
+            if ((qualname is not None and s.qualname == qualname) or (class_name and s.dotted == class_name))
             and _name_argument(s.node, index) is _ABSENT
         ]
         return len(same) == 1
@@ -715,7 +715,8 @@ def builder_logged_names(facts: ModuleFacts, hm: HyperModelInfo) -> LoggedNames 
             return None
         return LoggedNames(dict(logged.get("names", {})), bool(logged.get("complete")))
     # ``model.compile``: the receiver is a local, never an imported module (``re.compile``)
-    compiles = [s for s in facts.calls if s.method == "compile" and s.qualname is None and s.scope in hm.scopes]
+    compiles = [s for scope in hm.scopes for s in scope.calls if s.method == "compile" and s.qualname is None]
+    compiles.sort(key=lambda s: s.order)
     if not compiles:
         return None
     result = LoggedNames()
