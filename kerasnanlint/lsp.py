@@ -80,6 +80,7 @@ class KerasNanLanguageServer(LanguageServer):
         # One worker: lints never run concurrently with each other, and never block the event loop.
         self._linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerasnanlint")
         self._modules = MemoryCache()  # analyses of the project's modules, shared by every document's lint
+        self._answers: dict[str, dict[str, Any]] = {}  # by URI: what its last lint was told of its imports
 
     # --- what to lint ---------------------------------------------------------------------------
     def _open_text(self, uri: str) -> tuple[str, int | None, str | None, str | None] | None:
@@ -132,7 +133,10 @@ class KerasNanLanguageServer(LanguageServer):
             if not (path and settings.is_excluded(path)):  # excludes apply as with --force-exclude
                 encoding = self._encoding()
                 data = text.encode("utf-8", "surrogatepass")
-                analysis = lint_in_project(data, name, settings, overlay=self._buffers(), cache=self._modules)
+                known = self._answers.setdefault(uri, {})
+                analysis = lint_in_project(
+                    data, name, settings, overlay=self._buffers(), cache=self._modules, known=known
+                )
                 findings = [(d, self._to_lsp(d, source, encoding)) for d in analysis.diagnostics]
                 return _Linted(version, source, findings, error, analysis.summary, bool(analysis.demands))
         return _Linted(version, source, findings, error)
@@ -237,6 +241,7 @@ class KerasNanLanguageServer(LanguageServer):
         """A closed document: no pending lint, no stored result, its diagnostics cleared in the editor."""
         self.cancel(uri)
         self.linted.pop(uri, None)
+        self._answers.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     # --- notebooks --------------------------------------------------------------------------------

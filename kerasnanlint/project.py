@@ -21,7 +21,7 @@ from typing import Any
 from kerasnanlint.semantics.linked import Entry, is_library
 
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
-_MAX_STEPS = 16  # re-exports followed for one lookup: more is a cycle or a maze, and the answer is unknown
+_MAX_STEPS = 64  # modules visited for one lookup: more is a cycle or a maze, and the answer is unknown
 
 
 def find_root(start: Path) -> Path | None:

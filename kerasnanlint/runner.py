@@ -206,12 +206,15 @@ def lint_in_project(
     *,
     overlay: Mapping[Path, bytes] | None = None,
     cache: MemoryCache | None = None,
+    known: dict[str, Entry | None] | None = None,
 ) -> Analysis:
     """Lint text that is not read from disk (standard input, an editor's buffer) as the file ``shown`` of its
     project: its imports are answered from the project's modules, read from ``overlay`` (the editor's open
-    buffers, by real path) before the disk. ``cache`` keeps the analyses of those modules between calls."""
+    buffers, by real path) before the disk. ``cache`` keeps the analyses of those modules between calls;
+    ``known``, the answers a previous lint of the same document got, is a first guess (a lint instead of two
+    when they still hold) and is updated with this lint's answers."""
     real = Path(os.path.realpath(shown))
-    unit = _Unit(real, shown, data, file_digest(shown, data), report=True)
+    unit = _Unit(real, shown, data, file_digest(shown, data), report=True, answers=dict(known or {}))
     buffers = overlay or {}
 
     def read(path: Path) -> bytes:
@@ -219,6 +222,9 @@ def lint_in_project(
 
     _settle([unit], ProjectIndex(_project(settings, real)), settings, 1, cache, read)
     assert unit.result is not None
+    if known is not None:
+        known.clear()
+        known.update(unit.answers)
     return unit.result
 
 
