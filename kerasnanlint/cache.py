@@ -3,7 +3,8 @@
 An entry holds a file's analysis: its findings, its module summary and the names it asked of the rest of the
 project with a hash of each answer. A hit is only a candidate: the runner looks those names up again and
 lints the file anew when an answer changed (an edited ``models.py`` re-lints the ``tune.py`` importing it).
-Entries are written atomically; an unreadable entry is a miss, never an error.
+Entries are written atomically, behind a checksum of their text; an unreadable, corrupted or ill-shaped entry is a
+miss, never an error or a wrong finding.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
+def _checksum(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
 class Cache:
     """The entries of one settings fingerprint under ``root/.kerasnanlint_cache``."""
 
@@ -42,16 +47,21 @@ class Cache:
     def key(path: str, data: bytes) -> str:
         """The entry of a file shown as ``path`` holding ``data``."""
         # The display path is part of the key because diagnostics carry it.
-        return hashlib.blake2b(path.encode() + b"\0" + data, digest_size=16).hexdigest()
+        return hashlib.blake2b(os.fsencode(path) + b"\0" + data, digest_size=16).hexdigest()
 
     def get(self, key: str) -> Analysis | None:
-        """The analysis stored under ``key``; None on a miss (or an unreadable entry)."""
+        """The analysis stored under ``key``; None on a miss, and for an entry that fails its checksum or does not
+        have the shape of one (a bad entry is a miss, never a crash or a wrong finding)."""
         try:
-            raw = json.loads((self.folder / key[:2] / key).read_text(encoding="utf-8"))
-            summary, demands = raw["summary"], raw["demands"]
+            raw = (self.folder / key[:2] / key).read_bytes()
+            digest, _, body = raw.partition(b"\n")
+            if digest != _checksum(body).encode():
+                return None
+            entry = json.loads(body)
+            summary, demands = entry["summary"], entry["demands"]
             if not (summary is None or isinstance(summary, dict)) or not isinstance(demands, dict):
                 return None
-            return Analysis([Diagnostic.from_json(d) for d in raw["diagnostics"]], summary, demands)
+            return Analysis([Diagnostic.from_json(d) for d in entry["diagnostics"]], summary, demands)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -67,13 +77,14 @@ class Cache:
                 self._ready = True
             target.parent.mkdir(exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            with os.fdopen(fd, "wb") as fh:
                 entry = {
                     "diagnostics": [d.to_json(where=True) for d in analysis.diagnostics],
                     "summary": analysis.summary,
                     "demands": analysis.demands,
                 }
-                json.dump(entry, fh)
+                body = json.dumps(entry).encode()
+                fh.write(_checksum(body).encode() + b"\n" + body)
             os.replace(tmp, target)
         except OSError:
             pass  # a read-only tree just runs uncached

@@ -327,7 +327,12 @@ def load_settings(start: Path | None = None, config: Path | None = None) -> Sett
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    table = data.get("tool", {}).get("kerasnanlint", {})
+    except RecursionError:
+        raise ConfigError(f"{path} is not valid TOML: nested too deeply to read") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table ([tool.kerasnanlint] goes inside it)")
+    table = tool.get("kerasnanlint", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.kerasnanlint] must be a table")
     try:

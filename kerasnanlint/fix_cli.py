@@ -32,35 +32,70 @@ if TYPE_CHECKING:
 # --- files ------------------------------------------------------------------------------------------------------
 
 
-def write_atomic(path: Path, data: bytes, expected: bytes) -> bool:
-    """Replace ``path``'s content with ``data`` unless it no longer holds ``expected``.
+class WriteRefused(Exception):
+    """A fix that must not be written: the reason is the message."""
 
-    A temporary file in the same folder is renamed over the target (atomic on POSIX and Windows), after
-    taking the target's permission bits. A symlink is followed: its target is rewritten, the link stays.
+
+def write_atomic(path: Path, data: bytes, expected: bytes) -> bool:
+    """Replace ``path``'s content with ``data`` unless it no longer holds ``expected`` (False then).
+
+    A write-protected file (no write bit set, even for root) is refused with WriteRefused, as ruff and black
+    refuse it. Otherwise a complete copy is written and synced beside the target first, so a crash never leaves
+    the file truncated. That copy is renamed over the target (atomic) with the target's mode, owner, group and
+    extended attributes (ACLs); a file with other hard links is instead rewritten in place, so that the links
+    stay one file (a crash there leaves the synced copy, ``.<name>.*.knl-tmp``, beside it). A symlink is
+    followed: its target is rewritten, the link stays. An OSError propagates: the caller reports it per file.
     """
     target = Path(os.path.realpath(path))
-    try:
-        if target.read_bytes() != expected:
-            return False
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except OSError:
+    if target.read_bytes() != expected:
         return False
+    st = target.stat()
+    if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise WriteRefused("permission denied (the file is write-protected)")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".knl-tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
         if target.read_bytes() != expected:  # changed while we wrote: leave the user's version
             os.unlink(tmp)
             return False
-        os.replace(tmp, target)
+        if st.st_nlink > 1:
+            _rewrite_in_place(target, data)
+            os.unlink(tmp)
+        else:
+            _copy_identity(target, tmp, st)
+            os.replace(tmp, target)
     except BaseException:
-        if os.path.exists(tmp):
+        if os.path.exists(tmp) and st.st_nlink <= 1:
             os.unlink(tmp)
         raise
     return True
+
+
+def _rewrite_in_place(target: Path, data: bytes) -> None:
+    with open(target, "r+b") as fh:
+        fh.write(data)
+        fh.truncate()
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _copy_identity(target: Path, tmp: str, st: os.stat_result) -> None:
+    """Give the new file the old one's mode, owner, group and extended attributes (ACLs live there)."""
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    if hasattr(os, "chown"):
+        try:
+            os.chown(tmp, st.st_uid, st.st_gid)
+        except PermissionError:  # not ours to give away: the new file stays the writer's, as an editor's save
+            pass
+    if hasattr(os, "listxattr"):
+        try:
+            for name in os.listxattr(target):
+                os.setxattr(tmp, name, os.getxattr(target, name))
+        except OSError:  # a file system without xattrs, or one that refuses them
+            pass
 
 
 @dataclass
@@ -73,6 +108,7 @@ class FixRun:
     messages: list[str]  # for standard error: dropped fixes, files left alone
     written: list[SourceFile] = field(default_factory=list)  # the new text of each file rewritten
     diffs: dict[str, str] = field(default_factory=dict)  # a notebook's diff, cell by cell, by path
+    refused: int = 0  # files whose fixes could not be written (write-protected, read-only folder, full disk)
 
 
 def fix_paths(
@@ -133,8 +169,17 @@ def _fix_path(
     if not result.converged:
         run.messages.append(f"{path}: fixes did not converge after {MAX_ROUNDS} rounds")
     if write and new != data:
-        if not write_atomic(Path(path), new, data):
-            run.messages.append(f"{path}: changed on disk while fixing; not overwritten")
+        try:
+            if not write_atomic(Path(path), new, data):
+                run.messages.append(f"{path}: changed on disk while fixing; not overwritten")
+                return diags
+        except WriteRefused as exc:
+            run.messages.append(f"{path}: not fixed: {exc}")
+            run.refused += 1
+            return diags
+        except OSError as exc:
+            run.messages.append(f"{path}: not fixed: {exc.strerror or exc}")
+            run.refused += 1
             return diags
         # Renderers read the new text (a notebook's JSON: they find the cells in it).
         written = new.decode("utf-8") if is_notebook_path(path) else result.text

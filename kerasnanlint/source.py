@@ -46,7 +46,16 @@ def decode(data: bytes) -> str:
     except (UnicodeDecodeError, LookupError) as exc:
         line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
         raise SourceError(f"cannot decode file as {encoding}: {exc}", line) from None
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:  # e.g. UTF-7's "+2D0-": no Python source can hold a lone surrogate
+        line = text.count("\n", 0, surrogate.start()) + 1
+        raise SourceError(
+            f"cannot decode file as {encoding}: it decodes to a lone surrogate (U+{ord(surrogate.group()):04X})", line
+        )
     return text.removeprefix("\ufeff")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def split_lines(text: str) -> tuple[str, ...]:

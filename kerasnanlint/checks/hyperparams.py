@@ -71,7 +71,7 @@ def linear_wide_learning_rate(ctx: Context) -> None:
         if decl.kind != "Float" or not _is_lr(decl) or _sampling(decl) != "linear":
             continue
         lo, hi = _num(decl.value("min_value")), _num(decl.value("max_value"))
-        if lo is None or hi is None or hi <= 0 or lo < 0 or lo >= hi:
+        if lo is None or hi is None or hi <= 0 or lo < 0 or lo >= hi or hi == float("inf"):
             continue
         label = f'"{decl.name}"' if decl.name else "learning rate"
         if lo == 0:
@@ -200,7 +200,7 @@ def _invalid(decl: HpDecl) -> str | None:
         lo, hi, step = _num(lo_v), _num(hi_v), _num(step_v)
         if decl.kind == "Int":
             for label, v in (("min_value", lo), ("max_value", hi), ("step", step)):
-                if v is not None and v != int(v):
+                if v is not None and not float(v).is_integer():  # inf (1e309) too, without OverflowError
                     return f"{call}: {label}={_fmt(v)} is not an integer; KerasTuner raises ValueError"
         if lo is not None and hi is not None and lo > hi:
             return f"{call}: min_value {_fmt(lo)} is greater than max_value {_fmt(hi)}; KerasTuner raises ValueError"

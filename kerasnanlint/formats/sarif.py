@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -33,7 +34,7 @@ def _uri(path: str) -> str:
             p = p.resolve().relative_to(Path.cwd().resolve())
         except ValueError:
             return p.as_uri()
-    return quote(p.as_posix())
+    return quote(os.fsencode(p.as_posix()))  # the bytes of a file name that is not UTF-8, %-encoded
 
 
 def _artifact(path: str) -> dict[str, str]:

@@ -710,7 +710,7 @@ def _int(expr: cst.BaseExpression | None, at: Point) -> int | None:
         return None
     expr, _ = at.flow.value(expr, at)
     n = values.number(expr)
-    return int(n) if n is not None and n == int(n) else None
+    return int(n) if n is not None and float(n).is_integer() else None  # not inf (1e309)
 
 
 # --- compile and losses --------------------------------------------------------------------------------------------

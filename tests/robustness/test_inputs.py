@@ -1,0 +1,177 @@
+"""Hostile input: each reproducer ends in a finding or a clear message, never a traceback, and the other files of
+the run are still linted."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from kerasnanlint.cache import Cache
+from kerasnanlint.config import Settings
+from kerasnanlint.diagnostics import Analysis, Diagnostic, Severity
+from tests.helpers import run_cli
+
+GOOD = "import keras\nimport numpy as np\nx = 1.0\nm = x == np.nan\n"
+
+
+def lint_folder(root: Path, *args: str) -> tuple[int, str, str]:
+    proc = run_cli("--no-cache", *args, ".", cwd=root)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_floats_that_overflow_where_an_int_is_expected(tmp_path: Path) -> None:
+    (tmp_path / "ovf.py").write_text(
+        "import keras\n\ndef build(hp):\n    hp.Int('u', min_value=1e309, max_value=2)\n"
+        "    hp.Float('lr', 1e-400, 1e309)\n    return keras.layers.Dense(1e309)\n"
+    )
+    (tmp_path / "good.py").write_text(GOOD)
+    rc, out, _ = lint_folder(tmp_path)
+    assert rc == 1
+    assert "good.py:4:5: KNL107" in out and "ovf.py:4:5: KNL403" in out and "internal error" not in out
+
+
+def test_utf7_text_with_a_lone_surrogate(tmp_path: Path) -> None:
+    (tmp_path / "u7.py").write_bytes(b'# coding: utf-7\nimport keras\nx = "+2D0-"\n')
+    (tmp_path / "good.py").write_text(GOOD)
+    rc, out, _ = lint_folder(tmp_path)
+    assert rc == 1
+    assert "u7.py:3:1: KNL000" in out and "lone surrogate" in out and "good.py:4:5: KNL107" in out
+
+
+def test_the_api_and_a_lone_surrogate() -> None:
+    from kerasnanlint import lint_source
+
+    [found] = lint_source(b'# coding: utf-7\nimport keras\nx = "+2D0-"\n', "u7.py")
+    assert found.rule == "KNL000"
+    [found] = lint_source('import keras\nx = "\ud83d"\n', "s.py")
+    assert found.rule == "KNL000"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [("tool = 1\n", "`tool` must be a table"), ("a = " + "[" * 50000 + "]" * 50000 + "\n", "nested too deeply")],
+)
+def test_a_broken_pyproject(tmp_path: Path, toml: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(toml)
+    (tmp_path / "good.py").write_text(GOOD)
+    rc, _, err = lint_folder(tmp_path)
+    assert rc == 2 and message in err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "gitlab"])
+def test_a_file_name_that_is_not_utf8(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / os.fsdecode(b"bad\xff.py")).write_text(GOOD)
+    rc, out, _ = lint_folder(tmp_path, "--format", fmt)
+    assert rc == 1 and "KNL107" in out
+    if fmt == "sarif":
+        [result] = json.loads(out)["runs"][0]["results"]
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "bad%FF.py"
+
+
+def test_a_bug_in_a_rule_is_a_finding_for_that_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import dataclasses
+
+    from kerasnanlint import registry
+    from kerasnanlint.runner import lint_paths
+
+    def broken(ctx: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    registry.load_checks()
+    rule = dataclasses.replace(registry.RULES["KNL107"], check=broken)
+    monkeypatch.setitem(registry.RULES, "KNL107", rule)
+    monkeypatch.delenv("KERASNANLINT_DEBUG", raising=False)
+    (tmp_path / "a.py").write_text(GOOD)
+    found = lint_paths([tmp_path / "a.py"], Settings(), use_cache=False).diagnostics
+    assert [d.rule for d in found] == ["KNL000"]
+    assert "internal error: ZeroDivisionError: boom" in found[0].message
+
+
+# --- --fix and the file's identity ------------------------------------------------------------------------
+def test_fix_refuses_a_write_protected_file(tmp_path: Path) -> None:
+    f = tmp_path / "f.py"
+    f.write_text(GOOD)
+    f.chmod(0o444)
+    proc = run_cli("--no-cache", "--fix", "f.py", cwd=tmp_path)
+    assert proc.returncode == 1 and "not fixed: permission denied" in proc.stderr
+    assert "Traceback" not in proc.stderr and f.read_text() == GOOD
+
+
+def test_fix_keeps_hard_links_mode_and_owner(tmp_path: Path) -> None:
+    f = tmp_path / "f.py"
+    f.write_text(GOOD)
+    f.chmod(0o640)
+    link = tmp_path / "g.py"
+    os.link(f, link)
+    if os.geteuid() == 0:
+        os.chown(f, 65534, 65534)
+    before = f.stat()
+    proc = run_cli("--no-cache", "--fix", "f.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    after = f.stat()
+    assert link.read_text().endswith("m = np.isnan(x)\n") and after.st_ino == link.stat().st_ino
+    assert stat.S_IMODE(after.st_mode) == 0o640 and (after.st_uid, after.st_gid) == (before.st_uid, before.st_gid)
+
+
+def test_fix_keeps_the_owner_of_a_renamed_file(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another owner")
+    f = tmp_path / "f.py"
+    f.write_text(GOOD)
+    os.chown(f, 65534, 65534)
+    assert run_cli("--no-cache", "--fix", "f.py", cwd=tmp_path).returncode == 0
+    assert (f.stat().st_uid, f.stat().st_gid) == (65534, 65534) and f.read_text().endswith("np.isnan(x)\n")
+
+
+def test_an_os_error_while_writing_is_a_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from kerasnanlint import fix_cli
+    from kerasnanlint.runner import lint_paths
+
+    f = tmp_path / "f.py"
+    f.write_text(GOOD)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fix_cli.tempfile, "mkstemp", full)
+    run = lint_paths([f], Settings(), use_cache=False)
+    fixed = fix_cli.fix_paths(run.diagnostics, Settings(), unsafe=False, digests=run.digests)
+    assert fixed.refused == 1 and "not fixed: No space left on device" in fixed.messages[0]
+    assert f.read_text() == GOOD
+
+
+# --- the cache --------------------------------------------------------------------------------------------
+def _entry(tmp_path: Path) -> tuple[Cache, str, Path]:
+    cache = Cache(tmp_path, "fp")
+    found = Diagnostic("KNL107", "nan-equality", Severity.WARNING, "a.py", 4, 5, 4, 16, "m")
+    key = Cache.key("a.py", b"x")
+    cache.put(key, Analysis([found], {"names": {}, "stars": []}, {}))
+    return cache, key, cache.folder / key[:2] / key
+
+
+def test_a_cache_entry_round_trips(tmp_path: Path) -> None:
+    cache, key, _ = _entry(tmp_path)
+    got = cache.get(key)
+    assert got is not None and got.diagnostics[0].rule == "KNL107"
+
+
+def test_every_single_byte_corruption_of_a_cache_entry_is_a_miss(tmp_path: Path) -> None:
+    cache, key, path = _entry(tmp_path)
+    data = path.read_bytes()
+    for i in range(0, len(data), 3):
+        path.write_bytes(data[:i] + bytes([data[i] ^ 0x20]) + data[i + 1 :])
+        assert cache.get(key) is None, i
+
+
+@pytest.mark.parametrize("body", [b"[]", b'{"diagnostics": 1, "summary": null, "demands": {}}', b"null"])
+def test_a_cache_entry_of_the_wrong_shape_is_a_miss(tmp_path: Path, body: bytes) -> None:
+    import hashlib
+
+    cache, key, path = _entry(tmp_path)
+    path.write_bytes(hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body)
+    assert cache.get(key) is None
