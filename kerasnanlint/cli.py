@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from collections import Counter
 from collections.abc import Collection, Iterator
@@ -122,21 +123,34 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     try:
-        if args.command == "rules":
-            return _cmd_rules(args)
-        if args.command == "rule":
-            return _cmd_rule(args)
-        if args.command == "lsp":
-            return _cmd_lsp()
-        if args.command is None:
-            parser.print_help()
-            return EXIT_USAGE
-        return _cmd_check(args, confirm=args.command == "confirm" or getattr(args, "confirm", False))
+        code = _dispatch(parser, args)
+        sys.stdout.flush()  # a full disk shows here, while we can still say so
+        return code
     except UsageError as exc:
         print(f"kerasnanlint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`kerasnanlint rules | head`): stop quietly, as `yes | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # the status of a process ended by SIGPIPE
+    except OSError as exc:  # writing the output failed (/dev/full): say so, no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"kerasnanlint: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "rules":
+        return _cmd_rules(args)
+    if args.command == "rule":
+        return _cmd_rule(args)
+    if args.command == "lsp":
+        return _cmd_lsp()
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    return _cmd_check(args, confirm=args.command == "confirm" or getattr(args, "confirm", False))
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
@@ -265,6 +279,8 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
 
         result = lint_paths(args.paths, settings, jobs=args.jobs, use_cache=not args.no_cache and not confirm)
         diagnostics, files, digests = result.diagnostics, result.files_checked, result.digests
+        for note in result.notes:
+            print(f"kerasnanlint: {note}", file=sys.stderr)
 
     fixed = 0
     out = sys.stdout
@@ -326,7 +342,12 @@ class _StdinText:
         """Read standard input, named ``filename`` when --stdin-filename gave one."""
         name = filename or "-"
         excluded = bool(filename and settings.force_exclude and settings.is_excluded(name))
-        return cls(sys.stdin.buffer.read(), name, excluded)
+        if sys.stdin is None or sys.stdin.closed:
+            raise UsageError("`-`: standard input is closed")
+        try:
+            return cls(sys.stdin.buffer.read(), name, excluded)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"`-`: cannot read standard input: {exc}") from None
 
     def lint(self, settings: Settings, sources: Sources) -> list[Diagnostic]:
         """The findings; the text goes into ``sources``, which renderers must read rather than a file on disk

@@ -75,6 +75,7 @@ class Settings:
     respect_gitignore: bool = True
     force_exclude: bool = False
     src: tuple[str, ...] = (".", "src")  # import roots, relative to the project root (as ruff's ``src``)
+    per_file_size_limit: float = 10.0  # MB: a larger file gets KNL000 "not analysed" and is never read
     thresholds: tuple[tuple[str, float], ...] = tuple((k, v[0]) for k, v in THRESHOLDS.items())
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
@@ -158,6 +159,7 @@ class Settings:
             "severity": [(c, int(s)) for c, s in self.severity],
             "thresholds": self.thresholds,
             "src": self.src,
+            "per_file_size_limit": self.per_file_size_limit,
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -258,6 +260,10 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
             changes["fail_on"] = _severity(name, value)
         elif key == "src":
             changes["src"] = _str_list(name, value)
+        elif key == "per-file-size-limit":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+                raise ConfigError(f"`{name}` must be a positive number of megabytes, got {value!r}")
+            changes["per_file_size_limit"] = float(value)
         elif key == "respect-gitignore":
             changes["respect_gitignore"] = _bool(name, value)
         elif key == "force-exclude":
@@ -289,6 +295,7 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
                     "respect-gitignore",
                     "force-exclude",
                     "src",
+                    "per-file-size-limit",
                     "thresholds",
                 ]
             )

@@ -70,7 +70,7 @@ def discover(paths: list[Path], settings: Settings) -> Iterator[Path]:
     walk = _Walk(settings, gitignore, root)
     seen: set[str] = set()
     for path in paths:
-        if path.is_file():
+        if path.is_file() or (path.exists() and not path.is_dir()):  # a named FIFO: the runner says it skips it
             if settings.force_exclude and _excluded(path, settings, gitignore, root, is_dir=False):
                 continue
             key = str(path.resolve())

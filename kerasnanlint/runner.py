@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ class RunResult:
     # display path -> file_digest of the bytes linted: --fix reuses a file's findings while it still holds them
     digests: dict[str, str] = field(default_factory=dict)
     linted: int = 0  # files analysed in this run (not served from the cache), imported modules included
+    notes: list[str] = field(default_factory=list)  # for standard error: files skipped, --jobs capped
 
 
 def file_digest(path: str, data: bytes) -> str:
@@ -176,13 +178,17 @@ def lint_paths(
     Imports are resolved across the whole project: a module the named files import is read for its summary
     even when it is not among them."""
     files = list(discover(list(paths), settings))
-    cache = Cache(settings.root, settings.fingerprint()) if use_cache else None
+    # The cache lives at the project root, or in the current folder: never inside a linted tree without a project
+    # of its own (site-packages, say).
+    cache_root = settings.root if settings.config_file is not None else Path.cwd()
+    cache = Cache(cache_root, settings.fingerprint()) if use_cache else None
     results: list[Diagnostic] = []
     units: list[_Unit] = []
     digests: dict[str, str] = {}
+    notes: list[str] = []
     hits = 0
     for file in files:
-        unit = _read(file, settings, results, report=True)
+        unit = _read(file, settings, results, report=True, notes=notes)
         if unit is None:
             continue
         digests[unit.shown] = unit.key
@@ -190,13 +196,17 @@ def lint_paths(
             unit.result = cache.get(unit.key)
             hits += unit.result is not None
         units.append(unit)
+    cores = _cores()
+    if jobs is not None and jobs > cores:
+        notes.append(f"--jobs {jobs} capped at the {cores} cores this process may use")
+        jobs = cores
     _settle(units, ProjectIndex(_project(settings, Path.cwd())), settings, jobs, cache, Path.read_bytes)
     for unit in units:
         assert unit.result is not None
         if unit.report:
             results.extend(unit.result.diagnostics)
     results.sort(key=Diagnostic.sort_key)
-    return RunResult(results, len(files), hits, digests, sum(u.fresh for u in units))
+    return RunResult(results, len(files), hits, digests, sum(u.fresh for u in units), notes)
 
 
 def lint_in_project(
@@ -251,19 +261,47 @@ def _project(settings: Settings, near: Path) -> Project:
 
 
 def _read(
-    file: Path, settings: Settings, errors: list[Diagnostic] | None, report: bool, read: Reader = Path.read_bytes
+    file: Path,
+    settings: Settings,
+    errors: list[Diagnostic] | None,
+    report: bool,
+    read: Reader = Path.read_bytes,
+    notes: list[str] | None = None,
 ) -> _Unit | None:
+    """The file as a unit of the run; None when it is skipped (a KNL000 into ``errors``, a note into ``notes``)."""
     shown = display_path(file)
     try:
+        problem = _unreadable(file, settings)  # only regular files of a bounded size are read
+        if problem is not None:
+            if problem.startswith("not analysed") and errors is not None:
+                errors.append(_error(shown, problem, settings))
+            elif notes is not None:
+                notes.append(f"{shown}: skipped: {problem}")
+            return None
         data = read(file)
     except OSError as exc:
         if errors is not None:
-            from kerasnanlint.engine import SourceError, source_error_diagnostic
-
-            err = SourceError(f"cannot read file: {exc.strerror or exc}")
-            errors.append(source_error_diagnostic(shown, err, settings))
+            errors.append(_error(shown, f"cannot read file: {exc.strerror or exc}", settings))
         return None
     return _Unit(Path(os.path.realpath(file)), shown, data, file_digest(shown, data), report)
+
+
+def _unreadable(file: Path, settings: Settings) -> str | None:
+    """Why a file is not read: not a regular file (a FIFO would block, /dev/zero never ends), or too large."""
+    st = file.stat()  # follows a symlink: what matters is what it points at
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) else "not a file"
+        return f"not a regular file ({kind})"
+    limit = settings.per_file_size_limit
+    if st.st_size > limit * 1_000_000:
+        return f"not analysed: {st.st_size / 1e6:.1f} MB, over the per-file size limit of {limit:g} MB"
+    return None
+
+
+def _error(shown: str, message: str, settings: Settings) -> Diagnostic:
+    from kerasnanlint.engine import SourceError, source_error_diagnostic
+
+    return source_error_diagnostic(shown, SourceError(message), settings)
 
 
 def _settle(

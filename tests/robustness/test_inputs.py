@@ -175,3 +175,61 @@ def test_a_cache_entry_of_the_wrong_shape_is_a_miss(tmp_path: Path, body: bytes)
     cache, key, path = _entry(tmp_path)
     path.write_bytes(hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body)
     assert cache.get(key) is None
+
+
+# --- what is read, and where output goes -------------------------------------------------------------------
+def test_fifos_and_devices_are_skipped_with_a_note(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "x.py")
+    (tmp_path / "z.py").symlink_to("/dev/zero")
+    (tmp_path / "good.py").write_text(GOOD)
+    proc = run_cli("--no-cache", ".", cwd=tmp_path)
+    assert proc.returncode == 1 and "good.py:4:5: KNL107" in proc.stdout
+    assert "x.py: skipped: not a regular file (a FIFO)" in proc.stderr
+    assert "z.py: skipped: not a regular file (a device)" in proc.stderr
+    named = run_cli("--no-cache", "x.py", cwd=tmp_path)
+    assert named.returncode == 0 and "skipped" in named.stderr
+
+
+def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.kerasnanlint]\nper-file-size-limit = 0.001\n")
+    (tmp_path / "big.py").write_text(GOOD + "# padding\n" * 200)
+    (tmp_path / "good.py").write_text(GOOD)
+    rc, out, _ = lint_folder(tmp_path)
+    assert "big.py:1:1: KNL000" in out and "over the per-file size limit of 0.001 MB" in out
+    assert "good.py:4:5: KNL107" in out and rc == 1
+
+
+def test_jobs_are_capped_at_the_cores(tmp_path: Path) -> None:
+    (tmp_path / "good.py").write_text(GOOD)
+    proc = run_cli("--no-cache", "--jobs", "500", ".", cwd=tmp_path)
+    assert proc.returncode == 1 and "--jobs 500 capped at the" in proc.stderr
+
+
+def test_closed_standard_input_and_a_full_device(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "good.py").write_text(GOOD)
+    cmd = [sys.executable, "-m", "kerasnanlint", "--no-cache"]
+    closed = subprocess.run([*cmd, "-"], cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    assert "Traceback" not in closed.stderr
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([*cmd, "good.py"], cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 2 and "cannot write the output: No space left on device" in proc.stderr
+
+
+def test_no_cache_is_written_inside_a_tree_without_a_project(tmp_path: Path) -> None:
+    tree, here = tmp_path / "site-packages" / "lib", tmp_path / "work"
+    tree.mkdir(parents=True)
+    here.mkdir()
+    (tree / "good.py").write_text(GOOD)
+    assert run_cli(str(tree), cwd=here).returncode == 1
+    assert not (tree / ".kerasnanlint_cache").exists() and (here / ".kerasnanlint_cache").is_dir()
+
+
+def test_python_m_does_not_import_the_projects_own_modules(tmp_path: Path) -> None:
+    (tmp_path / "tomllib.py").write_text("raise SystemExit('the project tomllib was imported')\n")
+    (tmp_path / "libcst.py").write_text("raise SystemExit('the project libcst was imported')\n")
+    (tmp_path / "good.py").write_text(GOOD)
+    rc, out, _ = lint_folder(tmp_path)
+    assert rc == 1 and "good.py:4:5: KNL107" in out
