@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kerasnanlint.config import Settings
+from kerasnanlint.config import Settings, load_settings
 from kerasnanlint.diagnostics import Diagnostic
 from kerasnanlint.engine import lint_source
 
@@ -16,8 +16,11 @@ HEAD = "import keras\nimport tensorflow as tf\nfrom keras import layers\n"
 CODES = ("KNL201", "KNL202", "KNL203", "KNL204", "KNL205", "KNL206")
 
 
+ALL = Settings(extend_select=("KNL206",))  # KNL206 is opt-in
+
+
 def lint(body: str) -> list[Diagnostic]:
-    return [d for d in lint_source(HEAD + textwrap.dedent(body), "t.py", Settings()) if d.rule in CODES]
+    return [d for d in lint_source(HEAD + textwrap.dedent(body), "t.py", ALL) if d.rule in CODES]
 
 
 def codes(body: str) -> list[str]:
@@ -197,10 +200,13 @@ def test_mixed_precision_output() -> None:
 
 
 def test_seed_scripts_get_knl206_and_nothing_else_from_this_family() -> None:
+    # KNL206 is opt-in; examples/pyproject.toml selects it.
+    settings = load_settings(ROOT / "examples")
     for name in ("seed1_sigmoid_bce.py", "seed2_custom_metric.py", "seed3_constant_labels.py"):
         path = ROOT / "examples" / name
-        found = [d for d in lint_source(path.read_bytes(), str(path), Settings()) if d.rule in CODES]
+        found = [d for d in lint_source(path.read_bytes(), str(path), settings) if d.rule in CODES]
         assert [d.rule for d in found] == ["KNL206"], name
+        assert not [d for d in lint_source(path.read_bytes(), str(path), Settings()) if d.rule == "KNL206"]
 
 
 def test_single_unit_softmax_with_categorical_loss_is_only_knl203() -> None:

@@ -202,6 +202,7 @@ KNL206 = define_rule(
     "A sigmoid/softmax output feeds a built-in crossentropy with from_logits=False",
     check=activation_vs_loss,
     probe=Probe("search", "short run with the configuration as written", "training", runs=("baseline",), training=True),
+    opt_in=True,  # advice, not a bug: idiomatic sigmoid+BCE / softmax+CCE is finite with the built-in loss
 )
 
 
