@@ -12,6 +12,8 @@ from tests.helpers import RULES, expected
 
 RULE_CODES = [c for c, r in all_rules().items() if c != "KNL000"]
 STATIC_CODES = [c for c in RULE_CODES if not all_rules()[c].runtime_only]
+
+
 # An opt-in rule is off by default: its examples are linted with it selected.
 def _settings(code: str) -> Settings:
     return Settings(extend_select=(code,)) if all_rules()[code].opt_in else Settings()

@@ -304,7 +304,8 @@ def test_from_logits_fixes_in_tf_keras_style() -> None:
 def test_a_fix_may_not_leave_a_new_warning() -> None:
     from kerasnanlint.diagnostics import Severity
 
-    strict = Settings(extend_select=("KNL206",), severity=(("KNL206", Severity.WARNING),))  # [tool.kerasnanlint.severity] KNL206 = "warning"
+    # extend-select = ["KNL206"] and [tool.kerasnanlint.severity] KNL206 = "warning"
+    strict = Settings(extend_select=("KNL206",), severity=(("KNL206", Severity.WARNING),))
     result = fix_text(TF_MODELS, None, strict, path="m.py", unsafe=True)
     assert any("KNL206" in m for m in result.dropped)
 

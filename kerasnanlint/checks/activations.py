@@ -176,7 +176,7 @@ def activation_vs_loss(ctx: Context) -> None:
         for out, loss, comp in M.loss_pairs(model):
             act = out.activation
             regression = loss.kind == "builtin" and loss.name in _REGRESSION
-            if act is None or not (regression or loss.crossentropy and loss.from_logits is not None):
+            if act is None or not (regression or (loss.crossentropy and loss.from_logits is not None)):
                 continue
             groups: dict[tuple[str, str], tuple[object, list[str]]] = {}
             for name in act.names:
