@@ -1,6 +1,6 @@
 """Output activation vs loss rules (KNL201-KNL206), over the models built in the file (semantics/models.py).
 
-Facts (reference/keras-tuner-facts.md section 5, runtime-ground-truth.md): Keras clips crossentropy predictions to
+Facts (keras/src/backend/tensorflow/nn.py, docs/activations-data.md): Keras clips crossentropy predictions to
 [1e-7, 1-1e-7]; the TF backend recovers the logits of a sigmoid output for binary_crossentropy and of a softmax
 output for (sparse_)categorical_crossentropy, whatever from_logits says (warning when from_logits=True); JAX and
 torch do not. A loss or activation that cannot be resolved keeps every rule here silent.

@@ -1,7 +1,7 @@
 """Data rules visible in source (KNL501, KNL502).
 
-Measured (runtime-ground-truth.md): one NaN in x_train makes the loss NaN and, under a val_accuracy objective,
-the trial is still scored; all-zero labels (seed script 3) train to a constant, no NaN.
+Measured (docs/activations-data.md): one NaN in x_train makes the loss NaN and, under a val_accuracy objective,
+the trial is still scored; all-zero labels (examples/seed3_constant_labels.py) train to a constant, no NaN.
 """
 
 from __future__ import annotations
