@@ -192,6 +192,35 @@ tuner.search(x, x, validation_data=(x, x), validation_freq=[1, 2])
     assert found(src) == [("KNL302", 12)]
 
 
+def test_knl302_validation_split_on_data_keras_cannot_split() -> None:
+    src = f"""import keras
+import keras_tuner as kt
+import numpy as np
+import tensorflow as tf
+{BUILD}
+class Batches(keras.utils.PyDataset):
+    pass
+
+def gen():
+    yield np.zeros((4, 1)), np.zeros((4, 1))
+
+x = np.zeros((4, 1))
+ds = tf.data.Dataset.from_tensor_slices((x, x))
+tuner = kt.RandomSearch(build_model, objective="val_loss", overwrite=True)
+tuner.search(ds.shuffle(4).batch(2), validation_split=0.2)
+tuner.search(Batches(), validation_split=0.2)
+tuner.search(gen(), validation_split=0.2)
+tuner.search((b for b in [x]), validation_split=0.2)
+tuner.search(keras.preprocessing.image.ImageDataGenerator().flow(x, x), validation_split=0.1)
+tuner.search(keras.utils.image_dataset_from_directory("d"), validation_split=0.1)
+tuner.search(x, x, validation_split=0.2)
+tuner.search(ds, validation_split=0.2, validation_data=ds)
+tuner.search(loader(), validation_split=0.2)
+"""
+    assert found(src) == [("KNL302", n) for n in range(20, 26)]
+    assert "ValueError" in messages(src, "KNL302")[0]
+
+
 def test_knl303_reports_the_objective_argument() -> None:
     src = f"""import keras
 import keras_tuner as kt

@@ -25,7 +25,7 @@ from kerasnanlint.semantics.metrics import (
     strip_objective,
     true_direction,
 )
-from kerasnanlint.semantics.module import descendants
+from kerasnanlint.semantics.module import Scope, descendants
 from kerasnanlint.semantics.tuners import ObjectiveRef, SearchCall, TunerInfo, tuner_facts
 from kerasnanlint.semantics.values import follow, number
 
@@ -146,6 +146,53 @@ def _has_validation(search: SearchCall) -> bool | None:
     return False
 
 
+# Keras's fit() splits only tensors and NumPy arrays (keras/src/trainers/data_adapters/array_slicing.py,
+# train_validation_split): a dataset, generator or Sequence with validation_split raises ValueError.
+_DATASET_FUNCS = ("tensorflow.data.", "keras.utils.image_dataset_from_directory", "keras.utils.text_dataset_from")
+_DATASET_FUNCS += ("keras.utils.timeseries_dataset_from_array", "keras.utils.audio_dataset_from_directory")
+_SEQUENCES = ("keras.utils.Sequence", "keras.utils.PyDataset", "keras.utils.data_utils.Sequence")
+_ITERATOR_METHODS = frozenset({"flow", "flow_from_directory", "flow_from_dataframe"})
+
+
+def _unsplittable(ctx: Context, x: cst.BaseExpression | None, scope: Scope) -> str | None:
+    """"a tf.data.Dataset", "a generator" or "a Sequence" when ``x`` certainly is one, else None."""
+    sequences = {c.name for c in ctx.facts.subclasses_of(*_SEQUENCES)}
+    for _ in range(8):  # down a method chain: tf.data.Dataset.from_tensor_slices(...).batch(32)
+        x = follow(x, scope)
+        if isinstance(x, cst.GeneratorExp):
+            return "a generator"
+        if not isinstance(x, cst.Call):
+            return None
+        q = ctx.facts.resolve(x.func) or ""
+        if q.startswith(_DATASET_FUNCS):
+            return "a tf.data.Dataset"
+        func = x.func
+        if isinstance(func, cst.Name):
+            if func.value in sequences:
+                return "a Sequence"
+            fn = ctx.facts.function(func.value, near=scope)
+            body = fn.node if fn is not None else None
+            gen = isinstance(body, cst.FunctionDef) and any(True for _ in descendants(body.body, cst.Yield))
+            return "a generator" if gen else None
+        if not isinstance(func, cst.Attribute):
+            return None
+        if func.attr.value in _ITERATOR_METHODS:
+            return "a Sequence"
+        x = func.value
+    return None
+
+
+def _split_of_unsplittable(ctx: Context, search: SearchCall) -> str | None:
+    """What search() passes as x when validation_split is its only validation and x cannot be split."""
+    if search.unknown_args or search.fit_arg("validation_data", 7) is not None:
+        return None
+    split = search.fit_arg("validation_split", 6)
+    value = number(follow(split, search.site.scope)) if split is not None else None
+    if value is None or value <= 0:
+        return None
+    return _unsplittable(ctx, search.fit_arg("x", 0), search.site.scope)
+
+
 def objective_without_validation(ctx: Context) -> None:
     facts = tuner_facts(ctx.facts)
     for tuner in facts.tuners:
@@ -161,6 +208,14 @@ def objective_without_validation(ctx: Context) -> None:
                     f'objective "{val[0]}" is computed on validation data, but this search() passes neither'
                     " validation_data nor validation_split: no val_* metric is logged and every trial fails with"
                     f" KeyError: '{val[0]}'",
+                )
+            elif has and (kind := _split_of_unsplittable(ctx, search)) is not None:
+                ctx.report(
+                    search.fit_arg("validation_split", 6) or search.site.node,
+                    KNL302,
+                    f'objective "{val[0]}" needs validation data, but validation_split works only on tensors and'
+                    f" NumPy arrays and x is {kind}: Keras's fit() raises ValueError and every trial fails; pass"
+                    f" validation_data=... (a separate dataset or generator) instead",
                 )
             elif has:
                 freq = search.fit_arg("validation_freq")
