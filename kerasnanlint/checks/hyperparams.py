@@ -6,6 +6,10 @@ judged: a bound computed at run time keeps the rules silent.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import libcst as cst
 
 from kerasnanlint.context import Context
@@ -26,7 +30,8 @@ from kerasnanlint.semantics.tuners import (
     optimizer_of,
     tuner_facts,
 )
-from kerasnanlint.semantics.values import arg_value, follow
+from kerasnanlint.semantics.module import descendants
+from kerasnanlint.semantics.values import arg_value, follow, string
 
 
 def _num(value: object) -> float | None:
@@ -219,7 +224,7 @@ def _invalid(decl: HpDecl) -> str | None:
                     f" {_fmt(step)}; KerasTuner raises ValueError"
                 )
     elif decl.kind == "Choice":
-        values = decl.value("values")
+        values = _choice_values(decl)
         if isinstance(values, list):
             if not values:
                 return f"{call}: values is empty; KerasTuner raises ValueError"
@@ -229,10 +234,107 @@ def _invalid(decl: HpDecl) -> str | None:
                     f"{call}: values mix {', '.join(sorted(types))}; KerasTuner raises TypeError (use one type"
                     " for all values)"
                 )
+            wrong = [v for v in values if not isinstance(v, int | float | str)]
+            if wrong:
+                bad = wrong[0]
+                return (
+                    f"{call}: {type(bad).__name__} value {bad!r}; a Choice holds only int, float, str or bool values,"
+                    " KerasTuner raises TypeError (choose an index or a name, and map it to the value in the model)"
+                )
             default = decl.value("default")
+            if isinstance(default, float) and types == {"int"}:
+                default = int(default)  # KerasTuner casts the default to the values' type first
             if default is not ABSENT and default is not UNKNOWN and default is not None and default not in values:
                 return f"{call}: default {default!r} is not one of the values; KerasTuner raises ValueError"
     return None
+
+
+_BINARY_OPS: dict[type, Callable[[Any, Any], Any]] = {
+    cst.Add: operator.add,
+    cst.Subtract: operator.sub,
+    cst.Multiply: operator.mul,
+    cst.Divide: operator.truediv,
+    cst.FloorDivide: operator.floordiv,
+    cst.Power: operator.pow,
+    cst.Modulo: operator.mod,
+}
+
+
+def _evaluate(expr: cst.BaseExpression | None, env: dict[str, object]) -> object:
+    """The value of ``expr`` when literals alone compute it: range(), list(), comprehensions, arithmetic."""
+    if isinstance(expr, cst.Name) and expr.value in env:
+        return env[expr.value]
+    if isinstance(expr, cst.Dict):
+        return {}  # only its type matters: a dict is not a valid Choice value
+    if isinstance(expr, cst.List | cst.Tuple):
+        items = [_evaluate(e.value, env) if isinstance(e, cst.Element) else UNKNOWN for e in expr.elements]
+        if UNKNOWN in items:
+            return UNKNOWN
+        return items if isinstance(expr, cst.List) else tuple(items)
+    if isinstance(expr, cst.BinaryOperation) and type(expr.operator) in _BINARY_OPS:
+        left, right = _evaluate(expr.left, env), _evaluate(expr.right, env)
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right)):
+            return UNKNOWN
+        try:
+            return _BINARY_OPS[type(expr.operator)](left, right)
+        except (ArithmeticError, ValueError):
+            return UNKNOWN
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("range", "list"):
+        args = [_evaluate(a.value, env) if not a.star and a.keyword is None else UNKNOWN for a in expr.args]
+        if expr.func.value == "list":
+            return list(args[0]) if len(args) == 1 and isinstance(args[0], list | tuple | range) else UNKNOWN
+        if 1 <= len(args) <= 3 and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return list(range(*args)) if len(range(*args)) <= 10_000 else UNKNOWN  # type: ignore[arg-type]
+        return UNKNOWN
+    if isinstance(expr, cst.ListComp) and len(_comprehensions(expr.for_in)) == 1 and not expr.for_in.ifs:
+        source = _evaluate(expr.for_in.iter, env)
+        if not isinstance(expr.for_in.target, cst.Name) or not isinstance(source, list | tuple):
+            return UNKNOWN
+        items = [_evaluate(expr.elt, {**env, expr.for_in.target.value: v}) for v in source]
+        return UNKNOWN if UNKNOWN in items else items
+    return literal(expr) if not isinstance(expr, cst.Name) else UNKNOWN
+
+
+def _comprehensions(for_in: cst.CompFor) -> list[cst.CompFor]:
+    out = [for_in]
+    while out[-1].inner_for_in is not None:
+        out.append(out[-1].inner_for_in)  # type: ignore[arg-type]
+    return out
+
+
+def _choice_values(decl: HpDecl) -> object:
+    """hp.Choice's values: a literal list, or one computed from literals (range(), a comprehension)."""
+    values = decl.value("values")
+    if values is UNKNOWN and "values" in decl.args:
+        values = _evaluate(follow(decl.args["values"], decl.site.scope, depth=2), {})
+        return list(values) if isinstance(values, tuple) else values
+    return values
+
+
+def _hp_read(node: cst.CSTNode) -> str | None:
+    """The name ``hp["units"]`` or ``hp.get("units")`` reads."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        receiver, key = node.value, node.slice[0].slice.value
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
+        receiver, key = node.func.value, arg_value(node, "name", 0)
+    else:
+        return None
+    return string(key) if isinstance(receiver, cst.Name) and receiver.value == "hp" and key is not None else None
+
+
+def _undeclared_reads(ctx: Context) -> Iterator[tuple[cst.CSTNode, str]]:
+    """Reads of hyperparameters no declaration in the file makes, when every declaration's name is known."""
+    decls = tuner_facts(ctx.facts).hp_decls
+    declared = {d.name for d in decls}
+    if not decls or None in declared:
+        return
+    for site in ctx.facts.calls:  # a space loaded or passed in may hold names declared elsewhere
+        if site.method in ("from_config", "merge") or arg_value(site.node, "hyperparameters") is not None:
+            return
+    for node in descendants(ctx.facts.module, cst.Subscript, cst.Call):
+        name = _hp_read(node)
+        if name is not None and name not in declared:
+            yield node, name
 
 
 def invalid_hp_range(ctx: Context) -> None:
@@ -240,6 +342,13 @@ def invalid_hp_range(ctx: Context) -> None:
         why = _invalid(decl)
         if why is not None:
             ctx.report(decl.node, KNL403, why)
+    for node, name in _undeclared_reads(ctx):
+        ctx.report(
+            node,
+            KNL403,
+            f'`{ctx.code(node)}` reads hyperparameter "{name}", which no declaration in this file makes: KerasTuner '
+            f"raises KeyError: '{name} does not exist.'; declare it (hp.Choice/Int/Float/...) before reading it",
+        )
 
 
 KNL403 = define_rule(
