@@ -17,6 +17,7 @@ from kerasnanlint.diagnostics import Applicability, Severity
 from kerasnanlint.fixes import hyperparams as hyperparam_fixes
 from kerasnanlint.registry import define_rule
 from kerasnanlint.rule import Probe
+from kerasnanlint.semantics.module import descendants
 from kerasnanlint.semantics.tuners import (
     ABSENT,
     ADAPTIVE,
@@ -30,7 +31,6 @@ from kerasnanlint.semantics.tuners import (
     optimizer_of,
     tuner_facts,
 )
-from kerasnanlint.semantics.module import descendants
 from kerasnanlint.semantics.values import arg_value, follow, string
 
 

@@ -155,7 +155,7 @@ _ITERATOR_METHODS = frozenset({"flow", "flow_from_directory", "flow_from_datafra
 
 
 def _unsplittable(ctx: Context, x: cst.BaseExpression | None, scope: Scope) -> str | None:
-    """"a tf.data.Dataset", "a generator" or "a Sequence" when ``x`` certainly is one, else None."""
+    """ "a tf.data.Dataset", "a generator" or "a Sequence" when ``x`` certainly is one, else None."""
     sequences = {c.name for c in ctx.facts.subclasses_of(*_SEQUENCES)}
     for _ in range(8):  # down a method chain: tf.data.Dataset.from_tensor_slices(...).batch(32)
         x = follow(x, scope)
