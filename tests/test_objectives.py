@@ -284,3 +284,30 @@ other = kt.oracles.BayesianOptimization(objective="val_custom", max_trials=3)
 """
     # No KNL304 on the oracles; the objectives are still checked (backwards "loss", uninferable "val_custom").
     assert found(src) == [("KNL303", 9), ("KNL303", 11)]
+
+
+def test_knl304_silent_when_the_folder_is_fresh_every_run() -> None:
+    head = f"""import os
+import pathlib
+import uuid
+import keras
+import keras_tuner as kt
+{BUILD}
+"""
+    fresh = [
+        'def test_search(tmp_path):\n    t = kt.RandomSearch(build_model, objective="loss", directory=tmp_path)\n',
+        'def test_search(tmpdir):\n    t = kt.RandomSearch(build_model, objective="loss", directory=str(tmpdir))\n',
+        'def test_s(tmp_path):\n    d = tmp_path / "kt"\n    t = kt.RandomSearch(build_model, objective="loss", directory=d)\n',
+        't = kt.RandomSearch(build_model, objective="loss", project_name=str(uuid.uuid4()))\n',
+        'class T:\n    def test(self):\n        kt.RandomSearch(build_model, objective="loss", directory=self.get_temp_dir())\n',
+        'if not os.path.exists("runs/p"):\n    t = kt.RandomSearch(build_model, objective="loss", directory="runs")\n',
+        'if pathlib.Path("runs").is_dir():\n    pass\nelse:\n    t = kt.RandomSearch(build_model, objective="loss")\n',
+    ]
+    for body in fresh:
+        assert found(head + body, "KNL304") == [], body
+    stale = [
+        'tmp_path = "runs"\nt = kt.RandomSearch(build_model, objective="loss", directory=tmp_path)\n',
+        'if os.path.exists("runs/p"):\n    t = kt.RandomSearch(build_model, objective="loss", directory="runs")\n',
+    ]
+    for body in stale:
+        assert len(found(head + body, "KNL304")) == 1, body

@@ -7,6 +7,7 @@ A tuner whose hypermodel, objective or search arguments we cannot see keeps thes
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 
 import libcst as cst
 
@@ -339,17 +340,58 @@ KNL303 = define_rule(
 _UNIQUE_ROOTS = ("tempfile.", "time.", "datetime.", "uuid.", "os.getpid", "random.", "secrets.")
 
 
+# pytest's per-test folders (tmp_path, tmpdir fixtures) and TestCase temp dirs: new on every run.
+_TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
+_TEMP_METHODS = frozenset({"get_temp_dir", "mkdtemp", "mktemp", "create_tempdir"})
+_EXISTS = frozenset({"exists", "isdir", "is_dir"})
+
+
 def _fresh_every_run(ctx: Context, expr: cst.BaseExpression | None, tuner: TunerInfo) -> bool:
     """A directory/project_name computed from a temp dir, a clock or a uuid: nothing to reload."""
     if expr is None:
         return False
-    e = follow(expr, tuner.site.scope)
+    scope = tuner.site.scope
+    e = follow(expr, scope)
     if e is None:
         return False
-    for node in descendants(e, cst.Call):
+    for node in descendants(e, cst.Name, cst.Call):
+        if isinstance(node, cst.Name):
+            if node.value in _TEMP_FIXTURES and any(node.value in s.params for s in _enclosing(scope)):
+                return True
+            continue
         assert isinstance(node, cst.Call)
         q = ctx.facts.resolve(node.func) or ""
-        if q.startswith(_UNIQUE_ROOTS):
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+        if q.startswith(_UNIQUE_ROOTS) or method in _TEMP_METHODS:
+            return True
+    return False
+
+
+def _enclosing(scope: Scope | None) -> Iterator[Scope]:
+    while scope is not None:
+        yield scope
+        scope = scope.parent
+
+
+def _exists_test(test: cst.BaseExpression) -> bool | None:
+    """True for ``os.path.exists(p)`` / ``Path(p).is_dir()``, False for its negation, None for other tests."""
+    negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+    inner = test.expression if isinstance(test, cst.UnaryOperation) and negated else test
+    if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in _EXISTS:
+        return not negated
+    return None
+
+
+def _built_when_folder_missing(tuner: TunerInfo) -> bool:
+    """``if not os.path.exists(folder): tuner = ...`` (or the else of ``if exists``): no project to reload."""
+    node = tuner.site.node
+    for branch in descendants(tuner.site.scope.node, cst.If):
+        assert isinstance(branch, cst.If)
+        exists = _exists_test(branch.test)
+        if exists is None:
+            continue
+        body = branch.orelse if exists else branch.body
+        if body is not None and any(n is node for n in descendants(body, cst.Call)):
             return True
     return False
 
@@ -363,7 +405,7 @@ def stale_tuner_project(ctx: Context) -> None:
             continue  # overwrite=False given explicitly is a deliberate resume
         if any(
             _fresh_every_run(ctx, a.value, tuner) for k in ("directory", "project_name") if (a := tuner.argument(k))
-        ):
+        ) or _built_when_folder_missing(tuner):
             continue
         ctx.report(
             tuner.site.node,
