@@ -213,3 +213,37 @@ def test_knl403_reads_of_undeclared_hyperparameters() -> None:
     assert "KeyError: 'lr does not exist.'" in messages(src, "KNL403")[0]
     unknown = src.replace('hp.Int("units"', "hp.Int(name_from_config")
     assert found(unknown) == []
+
+
+def test_knl402_ceiling_per_family_and_inclusiveness() -> None:
+    src = """
+    import keras
+
+    a = keras.optimizers.Adam(lr=0.1)
+    b = keras.optimizers.RMSprop(learning_rate=0.1)
+    c = keras.optimizers.Adam(0.09)
+    d = keras.optimizers.SGD(0.5)
+    e = keras.optimizers.SGD(0.6)
+    f = keras.optimizers.Adagrad(0.5)
+    g = keras.optimizers.Adagrad(1.0)
+    h = keras.optimizers.Lion(0.01)
+    i = keras.optimizers.Lion(0.03)
+    j = keras.optimizers.Adadelta(1.0)
+    """
+    assert found(src) == [("KNL402", n) for n in (4, 5, 8, 10, 12)]
+    msgs = messages(src, "KNL402")
+    assert "at or above the 0.1 accepted for Adam-like" in msgs[0]
+    assert "above the 0.5 accepted for SGD-family" in msgs[2]
+    assert "above the 0.01 accepted for Lion" in msgs[4]
+
+
+def test_knl402_a_range_top_at_the_ceiling_is_accepted_a_choice_is_not() -> None:
+    src = """
+    import keras
+
+    def build(hp):
+        a = keras.optimizers.Adam(hp.Float("lr", 1e-4, 0.1, sampling="log"))
+        b = keras.optimizers.Adam(hp.Choice("lr2", [1e-3, 1e-2, 0.1]))
+        return a, b
+    """
+    assert found(src) == [("KNL402", 6)]

@@ -7,6 +7,7 @@ judged: a bound computed at run time keeps the rules silent.
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -119,29 +120,69 @@ KNL401 = define_rule(
 )
 
 
-def _ceiling(ctx: Context, optimizer: str) -> float | None:
-    if optimizer in SGD_FAMILY:
-        return ctx.settings.threshold("lr-ceiling-sgd")
-    if optimizer in ADAPTIVE:
-        return ctx.settings.threshold("lr-ceiling-adaptive")
-    return None  # Adadelta / Adafactor: a rate of 1.0 is their normal setting
+@dataclass(frozen=True)
+class _Family:
+    """An optimizer family's learning-rate ceiling (rules/KNL402/README.md gives each one's source)."""
+
+    label: str
+    threshold: str  # the [tool.kerasnanlint.thresholds] key it scales
+    scale: float  # ceiling = threshold * scale
+    inclusive: bool  # the ceiling itself is flagged
+    effect: str
+
+
+_FAMILIES = {
+    **dict.fromkeys(
+        SGD_FAMILY,
+        _Family(
+            "SGD-family", "lr-ceiling-sgd", 1.0, False,
+            "plain SGD steps that large blow the weights up to inf/NaN (measured: SGD at lr 1 turns a regression NaN"
+            " within one epoch)",
+        ),
+    ),
+    **dict.fromkeys(
+        ("Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Lamb"),
+        _Family(
+            "Adam-like", "lr-ceiling-adaptive", 1.0, True,
+            "adaptive steps that large make training diverge (measured: Adam at lr 10 reached a loss of 1.7e6 in"
+            " two epochs; RMSprop at 0.1 started at a loss of 1e3), one bad batch away from inf/NaN",
+        ),
+    ),
+    **dict.fromkeys(
+        ("Adagrad", "Ftrl"),
+        _Family(
+            "accumulating (Adagrad/Ftrl)", "lr-ceiling-sgd", 1.0, False,
+            "the first steps are full-size before the accumulator shrinks them (measured: Adagrad at lr 1 reached"
+            " a loss of 4e5 in the first epoch)",
+        ),
+    ),
+    "Lion": _Family(
+        "Lion", "lr-ceiling-adaptive", 0.1, False,
+        "Lion's sign update moves every weight by the full rate each step, so it needs a rate 3-10x smaller than"
+        " AdamW (measured: lr 0.03 stalls, 0.1 diverges)",
+    ),
+}  # fmt: skip
+assert set(_FAMILIES) == SGD_FAMILY | ADAPTIVE  # a new optimizer in semantics/tuners.py needs a family here
+
+
+def _too_high(ctx: Context, value: float, optimizer: str, range_top: bool = False) -> float | None:
+    """The family's ceiling when ``value`` is too high for ``optimizer``, else None (Adadelta/Adafactor: never).
+
+    The top of a Float/Int range only brushes the ceiling (trials sample below it): it is compared strictly.
+    """
+    family = _FAMILIES.get(optimizer)
+    if family is None:
+        return None  # Adadelta / Adafactor: a rate of 1.0 is their normal setting
+    ceiling = ctx.settings.threshold(family.threshold) * family.scale
+    inclusive = family.inclusive and not range_top
+    return ceiling if value > ceiling or (inclusive and value >= ceiling) else None
 
 
 def _too_high_message(value: float, optimizer: str, ceiling: float, what: str) -> str:
-    if optimizer in SGD_FAMILY:
-        effect = (
-            "plain SGD steps that large blow the weights up to inf/NaN (measured: SGD at lr 1 turns a"
-            " regression NaN within one epoch)"
-        )
-        family = "SGD-family"
-    else:
-        effect = (
-            "adaptive steps that large make training diverge (measured: Adam at lr 10 reached a loss of 1.7e6"
-            " in two epochs), one bad batch away from inf/NaN"
-        )
-        family = "adaptive"
-    limit = f"above the {_fmt(ceiling)} accepted for {family} optimizers"
-    return f"{what} {_fmt(value)} with {optimizer}, {limit}: {effect}; lower it"
+    family = _FAMILIES[optimizer]
+    word = "at or above" if family.inclusive else "above"
+    limit = f"{word} the {_fmt(ceiling)} accepted for {family.label} optimizers"
+    return f"{what} {_fmt(value)} with {optimizer}, {limit}: {family.effect}; lower it"
 
 
 def learning_rate_too_high(ctx: Context) -> None:
@@ -156,8 +197,8 @@ def learning_rate_too_high(ctx: Context) -> None:
             opt = optimizer_of(site.qualname)
             if opt is None or not is_lr_argument(site, key):
                 continue
-            ceiling = _ceiling(ctx, opt)
-            if ceiling is not None and top > ceiling and (worst is None or ceiling < worst[2]):
+            ceiling = _too_high(ctx, top, opt, range_top=decl.kind in ("Float", "Int"))
+            if ceiling is not None and (worst is None or ceiling < worst[2]):
                 worst = (top, opt, ceiling)
         if worst is not None:
             what = f'learning rate "{decl.name}" can reach' if decl.name else "the learning rate can reach"
@@ -166,17 +207,17 @@ def learning_rate_too_high(ctx: Context) -> None:
         opt = optimizer_of(site.qualname)
         if opt is None:
             continue
-        ceiling = _ceiling(ctx, opt)
         given = arg_value(site.node, "learning_rate", 0)
         if given is None:
             given = arg_value(site.node, "lr")
-        if ceiling is None or given is None:
+        if given is None:
             continue
         value = follow(given, site.scope, depth=2)
         if isinstance(value, cst.Call) and id(value) in decl_nodes:
             continue  # judged above as a range
         number = _num(literal(value))
-        if number is not None and number > ceiling:
+        ceiling = _too_high(ctx, number, opt) if number is not None else None
+        if number is not None and ceiling is not None:
             ctx.report(given, KNL402, _too_high_message(number, opt, ceiling, "learning rate"))
 
 
