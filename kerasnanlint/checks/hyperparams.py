@@ -7,8 +7,8 @@ judged: a bound computed at run time keeps the rules silent.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
