@@ -297,9 +297,11 @@ import keras_tuner as kt
     fresh = [
         'def test_search(tmp_path):\n    t = kt.RandomSearch(build_model, objective="loss", directory=tmp_path)\n',
         'def test_search(tmpdir):\n    t = kt.RandomSearch(build_model, objective="loss", directory=str(tmpdir))\n',
-        'def test_s(tmp_path):\n    d = tmp_path / "kt"\n    kt.RandomSearch(build_model, objective="loss", directory=d)\n',
+        'def test_s(tmp_path):\n    d = tmp_path / "kt"\n'
+        '    t = kt.RandomSearch(build_model, objective="loss", directory=d)\n',
         't = kt.RandomSearch(build_model, objective="loss", project_name=str(uuid.uuid4()))\n',
-        'class T:\n    def test(self):\n        kt.RandomSearch(build_model, objective="loss", directory=self.get_temp_dir())'
+        "class T:\n    def test(self):\n"
+        '        kt.RandomSearch(build_model, objective="loss", directory=self.get_temp_dir())\n',
         "\n",
         'if not os.path.exists("runs/p"):\n    t = kt.RandomSearch(build_model, objective="loss", directory="runs")\n',
         'if pathlib.Path("runs").is_dir():\n    pass\nelse:\n    t = kt.RandomSearch(build_model, objective="loss")\n',
