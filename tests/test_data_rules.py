@@ -306,12 +306,22 @@ def test_text_paths_and_ids_are_not_findings() -> None:
         assert lint(body, "KNL501") == [], data
 
 
-def test_data_through_another_package_is_not_followed() -> None:
+def test_data_through_another_package_or_a_class_is_not_followed() -> None:
     body = """
     import my_features
     df = pd.read_csv("data.csv")
     x = my_features.build(df)
     tuner.search(x, np.random.rand(10))
+    """
+    assert lint(body, "KNL501") == []
+    body = """
+    class Images(keras.utils.PyDataset):
+        def __init__(self, table):
+            self.table = table
+
+    df = pd.read_csv("data.csv")
+    model = build_model(None)
+    model.fit(Images(df), epochs=1)
     """
     assert lint(body, "KNL501") == []
 

@@ -240,6 +240,8 @@ def _not_followed(facts: ModuleFacts, scope: Scope, call: cst.Call) -> bool:
     q = facts.resolve(func)
     if q is not None:
         return q.split(".", 1)[0] not in _NAN_KEEPING_ROOTS
+    if isinstance(func, cst.Name) and func.value in facts.classes:
+        return True  # a Sequence/PyDataset of the file: what it yields is its own business
     return isinstance(func, cst.Name) and facts.function(func.value, near=scope) is not None
 
 
