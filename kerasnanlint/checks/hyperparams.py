@@ -324,23 +324,17 @@ def _evaluate(expr: cst.BaseExpression | None, env: dict[str, object]) -> object
         args = [_evaluate(a.value, env) if not a.star and a.keyword is None else UNKNOWN for a in expr.args]
         if expr.func.value == "list":
             return list(args[0]) if len(args) == 1 and isinstance(args[0], list | tuple | range) else UNKNOWN
-        if 1 <= len(args) <= 3 and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-            return list(range(*args)) if len(range(*args)) <= 10_000 else UNKNOWN  # type: ignore[arg-type]
+        ints = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
+        if 1 <= len(ints) == len(args) <= 3 and len(range(*ints)) <= 10_000:
+            return list(range(*ints))
         return UNKNOWN
-    if isinstance(expr, cst.ListComp) and len(_comprehensions(expr.for_in)) == 1 and not expr.for_in.ifs:
+    if isinstance(expr, cst.ListComp) and expr.for_in.inner_for_in is None and not expr.for_in.ifs:
         source = _evaluate(expr.for_in.iter, env)
         if not isinstance(expr.for_in.target, cst.Name) or not isinstance(source, list | tuple):
             return UNKNOWN
         items = [_evaluate(expr.elt, {**env, expr.for_in.target.value: v}) for v in source]
         return UNKNOWN if UNKNOWN in items else items
     return literal(expr) if not isinstance(expr, cst.Name) else UNKNOWN
-
-
-def _comprehensions(for_in: cst.CompFor) -> list[cst.CompFor]:
-    out = [for_in]
-    while out[-1].inner_for_in is not None:
-        out.append(out[-1].inner_for_in)  # type: ignore[arg-type]
-    return out
 
 
 def _choice_values(decl: HpDecl) -> object:
@@ -354,6 +348,7 @@ def _choice_values(decl: HpDecl) -> object:
 
 def _hp_read(node: cst.CSTNode) -> str | None:
     """The name ``hp["units"]`` or ``hp.get("units")`` reads."""
+    key: cst.BaseExpression | None
     if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
         receiver, key = node.value, node.slice[0].slice.value
     elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":

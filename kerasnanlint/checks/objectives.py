@@ -149,8 +149,13 @@ def _has_validation(search: SearchCall) -> bool | None:
 
 # Keras's fit() splits only tensors and NumPy arrays (keras/src/trainers/data_adapters/array_slicing.py,
 # train_validation_split): a dataset, generator or Sequence with validation_split raises ValueError.
-_DATASET_FUNCS = ("tensorflow.data.", "keras.utils.image_dataset_from_directory", "keras.utils.text_dataset_from")
-_DATASET_FUNCS += ("keras.utils.timeseries_dataset_from_array", "keras.utils.audio_dataset_from_directory")
+_DATASET_FUNCS = (
+    "tensorflow.data.",
+    "keras.utils.image_dataset_from_directory",
+    "keras.utils.text_dataset_from_directory",
+    "keras.utils.timeseries_dataset_from_array",
+    "keras.utils.audio_dataset_from_directory",
+)
 _SEQUENCES = ("keras.utils.Sequence", "keras.utils.PyDataset", "keras.utils.data_utils.Sequence")
 _ITERATOR_METHODS = frozenset({"flow", "flow_from_directory", "flow_from_dataframe"})
 
