@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kerasnanlint.config import Settings
+from kerasnanlint.config import Settings, load_settings
 from kerasnanlint.diagnostics import Diagnostic
 from kerasnanlint.engine import lint_source
 
@@ -16,8 +16,11 @@ HEAD = "import keras\nimport tensorflow as tf\nfrom keras import layers\n"
 CODES = ("KNL201", "KNL202", "KNL203", "KNL204", "KNL205", "KNL206")
 
 
+ALL = Settings(extend_select=("KNL206",))  # KNL206 is opt-in
+
+
 def lint(body: str) -> list[Diagnostic]:
-    return [d for d in lint_source(HEAD + textwrap.dedent(body), "t.py", Settings()) if d.rule in CODES]
+    return [d for d in lint_source(HEAD + textwrap.dedent(body), "t.py", ALL) if d.rule in CODES]
 
 
 def codes(body: str) -> list[str]:
@@ -74,7 +77,6 @@ def test_activation_loss_pairs(head: str, loss: str, units: int, want: list[str]
         (', activation="sigmoid"', "lambda y, p: p", 1),
         (", activation=act_from_config", '"binary_crossentropy"', 1),
         (', activation="hard_sigmoid"', '"binary_crossentropy"', 1),
-        (', activation="softmax"', '"binary_crossentropy"', "n_classes"),
     ],
 )
 def test_silent_pairs(head: str, loss: str, units: int | str) -> None:
@@ -197,10 +199,13 @@ def test_mixed_precision_output() -> None:
 
 
 def test_seed_scripts_get_knl206_and_nothing_else_from_this_family() -> None:
+    # KNL206 is opt-in; examples/pyproject.toml selects it.
+    settings = load_settings(ROOT / "examples")
     for name in ("seed1_sigmoid_bce.py", "seed2_custom_metric.py", "seed3_constant_labels.py"):
         path = ROOT / "examples" / name
-        found = [d for d in lint_source(path.read_bytes(), str(path), Settings()) if d.rule in CODES]
+        found = [d for d in lint_source(path.read_bytes(), str(path), settings) if d.rule in CODES]
         assert [d.rule for d in found] == ["KNL206"], name
+        assert not [d for d in lint_source(path.read_bytes(), str(path), Settings()) if d.rule == "KNL206"]
 
 
 def test_single_unit_softmax_with_categorical_loss_is_only_knl203() -> None:
@@ -216,3 +221,57 @@ def test_choice_values_through_a_local_list() -> None:
         return model
     """
     assert codes(body) == ["KNL202", "KNL206"]
+
+
+@pytest.mark.parametrize(
+    ("head", "loss", "units", "metrics", "want"),
+    [
+        (', activation="sigmoid"', '"categorical_crossentropy"', 5, "", ["KNL204"]),
+        (', activation="sigmoid"', '"sparse_categorical_crossentropy"', 5, "", ["KNL204"]),
+        (', activation="sigmoid"', '"categorical_crossentropy"', "n_classes", "", ["KNL204"]),
+        (', activation="softmax"', '"binary_crossentropy"', "n_classes", "", ["KNL204"]),
+        (', activation="softmax"', '"mse"', 4, "", ["KNL204"]),
+        (', activation="softmax"', "keras.losses.MeanAbsoluteError()", 4, "", ["KNL204"]),
+        (', activation="softmax"', "keras.losses.Huber()", "n_classes", "", ["KNL204"]),
+        (', activation="sigmoid"', '"mean_squared_logarithmic_error"', 1, ', metrics=["accuracy"]', ["KNL204"]),
+        # near misses: a sigmoid regression head, a linear regression, a softmax of one unit (KNL203's)
+        (', activation="sigmoid"', '"mse"', 1, "", []),
+        (', activation="sigmoid"', '"mse"', 3, ', metrics=["mae"]', []),
+        ("", '"mse"', 3, ', metrics=["accuracy"]', []),
+        (', activation="relu"', '"mae"', 1, "", []),
+        (', activation="sigmoid"', '"binary_crossentropy"', "n_classes", "", ["KNL206"]),
+    ],
+)
+def test_loss_activation_variants(head: str, loss: str, units: object, metrics: str, want: list[str]) -> None:
+    body = model_with(head, loss, units).replace("loss=" + loss + ")", f"loss={loss}{metrics})")  # type: ignore[arg-type]
+    assert codes("n_classes = 4\n" + textwrap.dedent(body)) == want
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        'layers.TimeDistributed(layers.Dense(5, activation="sigmoid"))(x)',
+        'layers.TimeDistributed(layer=layers.Dense(5, activation="sigmoid"))(x)',
+        'layers.Activation("sigmoid")(layers.Dense(5)(x))',
+        'layers.Activation("sigmoid")(layers.TimeDistributed(layers.Dense(5))(x))',
+    ],
+)
+def test_output_found_through_wrappers_and_activation_layers(output: str) -> None:
+    body = f"""
+    inputs = keras.Input(shape=(10, 4))
+    x = layers.Bidirectional(layers.LSTM(8, return_sequences=True))(inputs)
+    outputs = {output}
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    """
+    assert codes(body) == ["KNL204"]
+
+
+def test_bidirectional_rnn_output_is_unknown() -> None:
+    body = """
+    inputs = keras.Input(shape=(10, 4))
+    outputs = layers.Bidirectional(layers.LSTM(8))(inputs)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    """
+    assert codes(body) == []

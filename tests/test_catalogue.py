@@ -12,6 +12,13 @@ from tests.helpers import RULES, expected
 
 RULE_CODES = [c for c, r in all_rules().items() if c != "KNL000"]
 STATIC_CODES = [c for c in RULE_CODES if not all_rules()[c].runtime_only]
+
+
+# An opt-in rule is off by default: its examples are linted with it selected.
+def _settings(code: str) -> Settings:
+    return Settings(extend_select=(code,)) if all_rules()[code].opt_in else Settings()
+
+
 SECTIONS = ("## What it does", "## Why it makes NaN or fails", "## Example", "## Use instead", "## References")
 
 
@@ -34,7 +41,7 @@ def test_flagged_example(code: str) -> None:
     path = RULES / code / "flagged.py"
     want = expected(path)
     assert want, f"{path} marks no expected line"
-    got = {(d.line, d.rule) for d in lint_source(path.read_bytes(), str(path), Settings())}
+    got = {(d.line, d.rule) for d in lint_source(path.read_bytes(), str(path), _settings(code))}
     # Other rules may fire too; for this rule the lines must match exactly.
     assert {x for x in got if x[1] == code} == {x for x in want if x[1] == code}
     assert got >= want
@@ -43,5 +50,5 @@ def test_flagged_example(code: str) -> None:
 @pytest.mark.parametrize("code", STATIC_CODES)
 def test_clean_example(code: str) -> None:
     path = RULES / code / "clean.py"
-    found = [d for d in lint_source(path.read_bytes(), str(path), Settings()) if d.rule == code]
+    found = [d for d in lint_source(path.read_bytes(), str(path), _settings(code)) if d.rule == code]
     assert found == [], [f"{d.line}:{d.col} {d.message}" for d in found]

@@ -271,7 +271,7 @@ def build5(hp):
 
 
 def test_from_logits_fixes_in_tf_keras_style() -> None:
-    result = _fix(TF_MODELS)
+    result = fix_text(TF_MODELS, None, Settings(extend_select=("KNL206",)), path="example.py", unsafe=True)
     assert _changed_lines(TF_MODELS, result.text) == [
         (
             '    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")',
@@ -304,7 +304,8 @@ def test_from_logits_fixes_in_tf_keras_style() -> None:
 def test_a_fix_may_not_leave_a_new_warning() -> None:
     from kerasnanlint.diagnostics import Severity
 
-    strict = Settings(severity=(("KNL206", Severity.WARNING),))  # [tool.kerasnanlint.severity] KNL206 = "warning"
+    # extend-select = ["KNL206"] and [tool.kerasnanlint.severity] KNL206 = "warning"
+    strict = Settings(extend_select=("KNL206",), severity=(("KNL206", Severity.WARNING),))
     result = fix_text(TF_MODELS, None, strict, path="m.py", unsafe=True)
     assert any("KNL206" in m for m in result.dropped)
 

@@ -17,6 +17,10 @@ def found(source: str, settings: Settings | None = None) -> list[tuple[str, int]
     return sorted((d.rule, d.line) for d in lint(source, settings) if d.rule.startswith("KNL4"))
 
 
+def messages(source: str, code: str) -> list[str]:
+    return [d.message for d in lint(source) if d.rule == code]
+
+
 def with_thresholds(**values: float) -> Settings:
     thresholds = {k: v[0] for k, v in THRESHOLDS.items()}
     thresholds.update({k.replace("_", "-"): v for k, v in values.items()})
@@ -166,3 +170,80 @@ def test_knl405_parent_name_and_unknown_bounds() -> None:
         hp.Int("units", 8, limit)
     """
     assert found(src) == []
+
+
+def test_knl403_choice_values_must_be_scalars_also_when_computed() -> None:
+    src = """
+    import keras_tuner as kt
+
+    hp = kt.HyperParameters()
+    hp.Choice("shape", [[32, 32], [64, 64]])
+    hp.Choice("pair", [(1, 2), (3, 4)])
+    hp.Choice("cfg", [{"a": 1}])
+    hp.Choice("none", [None])
+    hp.Choice("sizes", [[n, n] for n in range(1, 4)])
+    hp.Choice("mixed", [n / 2 if False else n for n in [1, 2]] + [0.5])
+    hp.Choice("units", [2 ** i for i in range(4, 8)])
+    hp.Choice("steps", list(range(1, 10, 2)))
+    hp.Choice("half", [n / 2 for n in range(1, 4)])
+    hp.Choice("bools", [True, False])
+    hp.Choice("n", [1, 2], default=1.5)
+    hp.Choice("dyn", [n for n in sizes])
+    """
+    assert found(src) == [("KNL403", n) for n in (5, 6, 7, 8, 9)]
+    assert "TypeError" in messages(src, "KNL403")[0]
+
+
+def test_knl403_reads_of_undeclared_hyperparameters() -> None:
+    src = """
+    import keras
+    import keras_tuner as kt
+
+    def build(hp):
+        units = hp.Int("units", 8, 64)
+        model = keras.Sequential([keras.layers.Dense(units), keras.layers.Dense(hp["units"])])
+        model.compile(optimizer=keras.optimizers.Adam(hp["lr"]), loss="mse")
+        return model
+
+    class Model(kt.HyperModel):
+        def fit(self, hp, model, *args, **kwargs):
+            return model.fit(*args, batch_size=hp.get("batch_size"), **kwargs)
+    """
+    assert found(src) == [("KNL403", 8), ("KNL403", 13)]
+    assert "KeyError: 'lr does not exist.'" in messages(src, "KNL403")[0]
+    unknown = src.replace('hp.Int("units"', "hp.Int(name_from_config")
+    assert found(unknown) == []
+
+
+def test_knl402_ceiling_per_family_and_inclusiveness() -> None:
+    src = """
+    import keras
+
+    a = keras.optimizers.Adam(lr=0.1)
+    b = keras.optimizers.RMSprop(learning_rate=0.1)
+    c = keras.optimizers.Adam(0.09)
+    d = keras.optimizers.SGD(0.5)
+    e = keras.optimizers.SGD(0.6)
+    f = keras.optimizers.Adagrad(0.5)
+    g = keras.optimizers.Adagrad(1.0)
+    h = keras.optimizers.Lion(0.01)
+    i = keras.optimizers.Lion(0.03)
+    j = keras.optimizers.Adadelta(1.0)
+    """
+    assert found(src) == [("KNL402", n) for n in (4, 5, 8, 10, 12)]
+    msgs = messages(src, "KNL402")
+    assert "at or above the 0.1 accepted for Adam-like" in msgs[0]
+    assert "above the 0.5 accepted for SGD-family" in msgs[2]
+    assert "above the 0.01 accepted for Lion" in msgs[4]
+
+
+def test_knl402_a_range_top_at_the_ceiling_is_accepted_a_choice_is_not() -> None:
+    src = """
+    import keras
+
+    def build(hp):
+        a = keras.optimizers.Adam(hp.Float("lr", 1e-4, 0.1, sampling="log"))
+        b = keras.optimizers.Adam(hp.Choice("lr2", [1e-3, 1e-2, 0.1]))
+        return a, b
+    """
+    assert found(src) == [("KNL402", 6)]

@@ -192,6 +192,35 @@ tuner.search(x, x, validation_data=(x, x), validation_freq=[1, 2])
     assert found(src) == [("KNL302", 12)]
 
 
+def test_knl302_validation_split_on_data_keras_cannot_split() -> None:
+    src = f"""import keras
+import keras_tuner as kt
+import numpy as np
+import tensorflow as tf
+{BUILD}
+class Batches(keras.utils.PyDataset):
+    pass
+
+def gen():
+    yield np.zeros((4, 1)), np.zeros((4, 1))
+
+x = np.zeros((4, 1))
+ds = tf.data.Dataset.from_tensor_slices((x, x))
+tuner = kt.RandomSearch(build_model, objective="val_loss", overwrite=True)
+tuner.search(ds.shuffle(4).batch(2), validation_split=0.2)
+tuner.search(Batches(), validation_split=0.2)
+tuner.search(gen(), validation_split=0.2)
+tuner.search((b for b in [x]), validation_split=0.2)
+tuner.search(keras.preprocessing.image.ImageDataGenerator().flow(x, x), validation_split=0.1)
+tuner.search(keras.utils.image_dataset_from_directory("d"), validation_split=0.1)
+tuner.search(x, x, validation_split=0.2)
+tuner.search(ds, validation_split=0.2, validation_data=ds)
+tuner.search(loader(), validation_split=0.2)
+"""
+    assert found(src) == [("KNL302", n) for n in range(20, 26)]
+    assert "ValueError" in messages(src, "KNL302")[0]
+
+
 def test_knl303_reports_the_objective_argument() -> None:
     src = f"""import keras
 import keras_tuner as kt
@@ -255,3 +284,33 @@ other = kt.oracles.BayesianOptimization(objective="val_custom", max_trials=3)
 """
     # No KNL304 on the oracles; the objectives are still checked (backwards "loss", uninferable "val_custom").
     assert found(src) == [("KNL303", 9), ("KNL303", 11)]
+
+
+def test_knl304_silent_when_the_folder_is_fresh_every_run() -> None:
+    head = f"""import os
+import pathlib
+import uuid
+import keras
+import keras_tuner as kt
+{BUILD}
+"""
+    fresh = [
+        'def test_search(tmp_path):\n    t = kt.RandomSearch(build_model, objective="loss", directory=tmp_path)\n',
+        'def test_search(tmpdir):\n    t = kt.RandomSearch(build_model, objective="loss", directory=str(tmpdir))\n',
+        'def test_s(tmp_path):\n    d = tmp_path / "kt"\n'
+        '    t = kt.RandomSearch(build_model, objective="loss", directory=d)\n',
+        't = kt.RandomSearch(build_model, objective="loss", project_name=str(uuid.uuid4()))\n',
+        "class T:\n    def test(self):\n"
+        '        kt.RandomSearch(build_model, objective="loss", directory=self.get_temp_dir())\n',
+        "\n",
+        'if not os.path.exists("runs/p"):\n    t = kt.RandomSearch(build_model, objective="loss", directory="runs")\n',
+        'if pathlib.Path("runs").is_dir():\n    pass\nelse:\n    t = kt.RandomSearch(build_model, objective="loss")\n',
+    ]
+    for body in fresh:
+        assert found(head + body, "KNL304") == [], body
+    stale = [
+        'tmp_path = "runs"\nt = kt.RandomSearch(build_model, objective="loss", directory=tmp_path)\n',
+        'if os.path.exists("runs/p"):\n    t = kt.RandomSearch(build_model, objective="loss", directory="runs")\n',
+    ]
+    for body in stale:
+        assert len(found(head + body, "KNL304")) == 1, body

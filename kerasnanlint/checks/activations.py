@@ -1,6 +1,6 @@
 """Output activation vs loss rules (KNL201-KNL206), over the models built in the file (semantics/models.py).
 
-Facts (reference/keras-tuner-facts.md section 5, runtime-ground-truth.md): Keras clips crossentropy predictions to
+Facts (keras/src/backend/tensorflow/nn.py, docs/activations-data.md): Keras clips crossentropy predictions to
 [1e-7, 1-1e-7]; the TF backend recovers the logits of a sigmoid output for binary_crossentropy and of a softmax
 output for (sparse_)categorical_crossentropy, whatever from_logits says (warning when from_logits=True); JAX and
 torch do not. A loss or activation that cannot be resolved keeps every rule here silent.
@@ -17,6 +17,7 @@ from kerasnanlint.registry import define_rule
 from kerasnanlint.rule import Probe
 from kerasnanlint.semantics import models as M
 from kerasnanlint.semantics import values
+from kerasnanlint.semantics.names import dotted_name, last_part
 
 _BINARY = frozenset({"binary_crossentropy", "binary_focal_crossentropy"})
 _CATEGORICAL = frozenset(
@@ -25,6 +26,17 @@ _CATEGORICAL = frozenset(
 # Pairs for which the TF backend recovers the logits (backend/tensorflow/nn.py _get_logits).
 _MATCHED = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
 _MATCHED["sparse_categorical_crossentropy"] = "softmax"
+# Regression losses (canonical names, semantics/models.loss_name): a probability output trained with one.
+_REGRESSION = frozenset(
+    {
+        "mean_squared_error", "mse", "mean_absolute_error", "mae", "huber", "huber_loss",
+        "mean_squared_logarithmic_error", "msle",
+    }
+)  # fmt: skip
+# Metrics that say the model classifies (a sigmoid output trained with a regression loss is then a mismatch).
+_CLASSIFY_METRICS = frozenset(
+    {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "auc"}
+)
 _POLICY_SETTERS = frozenset(
     {
         "keras.mixed_precision.set_global_policy",
@@ -61,8 +73,11 @@ def _classify(name: str, loss: M.Loss, out: M.Output) -> tuple[object, str] | No
     if name in M.PROBABILITY:
         if loss.from_logits:
             return (KNL201, name)
-        if name == "softmax" and loss.name in _BINARY and out.units is not None and out.units > 1:
+        # units unknown (num_classes, an hp.Int) counts: one unit is already KNL203 or "one-unit"
+        if name == "softmax" and loss.name in _BINARY:
             return (KNL204, "binary-on-softmax")
+        if name == "sigmoid" and loss.name in _CATEGORICAL:
+            return (KNL204, "categorical-on-sigmoid")
         if _MATCHED.get(loss.name or "") == name:
             return (KNL206, name)
         return None
@@ -105,6 +120,20 @@ def _message(
             f"single unit always has probability 1 and the loss is 0 (sparse: label 1 is out of range); use "
             f"binary_crossentropy for two classes, or one unit per class with softmax"
         )
+    if variant == "categorical-on-sigmoid":
+        return (
+            f"{loss_text} on a sigmoid output{where}{when}: categorical crossentropy expects one distribution over "
+            f"the classes, but sigmoid units are independent (nothing pushes the wrong classes down; the sparse "
+            f"loss can reach 0 with every unit at 1) and the TF backend cannot recover the logits; use softmax, "
+            f"or binary_crossentropy for multi-label"
+        )
+    if variant == "regression-on-probability":
+        return (
+            f"{loss_text} is a regression loss but the output{where} applies {names[0]}{when}: the outputs are "
+            f"squashed into (0, 1) and the loss's gradient vanishes where the {names[0]} saturates, so a "
+            f"classifier trains slowly or stalls; use the matching crossentropy (binary for sigmoid, categorical "
+            f"for softmax), or a linear output for regression"
+        )
     if variant == "binary-on-softmax":
         return (
             f"{loss_text} on a softmax output{where} of several units{when}: softmax makes the units compete while "
@@ -120,15 +149,38 @@ def _message(
     )
 
 
+def _classifies(comp: M.Compile) -> bool:
+    """compile(metrics=[...]) names an accuracy-like metric: the model is a classifier."""
+    items = comp.metrics.elements if isinstance(comp.metrics, cst.List | cst.Tuple) else ()
+    for el in items:
+        value = el.value
+        text = values.string(value)
+        if text is None and isinstance(value, cst.Call):
+            text = M.loss_name(last_part(dotted_name(value.func)))
+        if text is not None and text.lower() in _CLASSIFY_METRICS:
+            return True
+    return False
+
+
+def _classify_regression(name: str, out: M.Output, comp: M.Compile) -> tuple[object, str] | None:
+    """A softmax over several (or unknown) units, or a sigmoid of a classifier, trained with a regression loss."""
+    if name == "softmax" and out.units != 1:
+        return (KNL204, "regression-on-probability")
+    if name == "sigmoid" and _classifies(comp):
+        return (KNL204, "regression-on-probability")
+    return None  # a sigmoid regression head (targets in [0, 1], an autoencoder's pixels) is fine
+
+
 def activation_vs_loss(ctx: Context) -> None:
     for model in M.models(ctx.facts):
-        for out, loss, _comp in M.loss_pairs(model):
+        for out, loss, comp in M.loss_pairs(model):
             act = out.activation
-            if act is None or not loss.crossentropy or loss.from_logits is None:
+            regression = loss.kind == "builtin" and loss.name in _REGRESSION
+            if act is None or not (regression or (loss.crossentropy and loss.from_logits is not None)):
                 continue
             groups: dict[tuple[str, str], tuple[object, list[str]]] = {}
             for name in act.names:
-                found = _classify(name, loss, out)
+                found = _classify_regression(name, out, comp) if regression else _classify(name, loss, out)
                 if found is None:
                     continue
                 rule, variant = found
@@ -202,6 +254,7 @@ KNL206 = define_rule(
     "A sigmoid/softmax output feeds a built-in crossentropy with from_logits=False",
     check=activation_vs_loss,
     probe=Probe("search", "short run with the configuration as written", "training", runs=("baseline",), training=True),
+    opt_in=True,  # advice, not a bug: idiomatic sigmoid+BCE / softmax+CCE is finite with the built-in loss
 )
 
 

@@ -1,7 +1,7 @@
 """Data rules visible in source (KNL501, KNL502).
 
-Measured (runtime-ground-truth.md): one NaN in x_train makes the loss NaN and, under a val_accuracy objective,
-the trial is still scored; all-zero labels (seed script 3) train to a constant, no NaN.
+Measured (docs/activations-data.md): one NaN in x_train makes the loss NaN and, under a val_accuracy objective,
+the trial is still scored; all-zero labels (examples/seed3_constant_labels.py) train to a constant, no NaN.
 """
 
 from __future__ import annotations
@@ -180,9 +180,27 @@ _HANDLERS = frozenset(
         "bfill", "backfill", "pad", "check_numerics", "isfinite", "is_nan", "is_finite",
     }
 )  # fmt: skip
-_BARRIERS = frozenset({"flow_from_dataframe"})
 # An imputer anywhere in the file: the data is meant to be imputed (we do not follow it through fit_transform).
 _IMPUTERS = frozenset({"SimpleImputer", "KNNImputer", "IterativeImputer", "Imputer", "MissingIndicator"})
+# Calls whose result is not the table's numbers: file paths become images, text becomes token ids, strings become
+# lookup ids, categories become one-hot rows (NaN gives an all-zero row), and map/apply results are not followed.
+_NOT_NUMERIC_OPS = frozenset(
+    {
+        "flow_from_dataframe", "flow_from_directory", "texts_to_sequences", "texts_to_matrix", "fit_on_texts",
+        "sequences_to_matrix", "pad_sequences", "TextVectorization", "StringLookup", "IntegerLookup", "Hashing",
+        "load_img", "img_to_array", "imread", "read_file", "decode_jpeg", "decode_png", "decode_image",
+        "get_dummies", "to_categorical", "LabelEncoder", "OneHotEncoder", "tokenizer", "tokenize", "encode",
+        "batch_encode_plus", "map", "apply", "applymap", "astype_str",
+    }
+)  # fmt: skip
+# Column names that hold text, paths or ids (df["image_path"], df[["caption"]]): strings, not NaN-able numbers.
+_TEXT_COLUMN = re.compile(
+    r"path|file|image|img|photo|text|caption|sentence|review|comment|title|url|token|word|descr|question|answer"
+    r"|(^|_)ids?$",
+    re.IGNORECASE,
+)
+# Packages whose functions keep NaN in what they return; a function from any other package is not followed.
+_NAN_KEEPING_ROOTS = ("numpy", "pandas", "sklearn", "scipy", "tensorflow", "keras")
 
 
 @dataclass(frozen=True)
@@ -194,7 +212,40 @@ class _Reads:
     calls: frozenset[int]  # id() of every Call node inside
 
 
-def _reads(expr: cst.CSTNode) -> _Reads:
+def _text_columns(node: cst.Subscript) -> bool:
+    """``df["caption"]`` / ``df[["path", "text"]]``: every selected column is text, paths or ids."""
+    keys: list[str | None] = []
+    for el in node.slice:
+        index = el.slice.value if isinstance(el.slice, cst.Index) else None
+        if isinstance(index, cst.List):
+            keys.extend(values.string(e.value) for e in index.elements)
+        else:
+            keys.append(values.string(index) if index is not None else None)
+    return bool(keys) and all(k is not None and _TEXT_COLUMN.search(k) for k in keys)
+
+
+def _not_followed(facts: ModuleFacts, scope: Scope, call: cst.Call) -> bool:
+    """The call's result does not carry the data's NaN for sure: a non-numeric op or another package's function.
+
+    Calls of the file's own functions are not followed either: their parameters and returns are (_Flows).
+    """
+    func = call.func
+    made = values.follow(func, scope) if isinstance(func, cst.Name) else None
+    if isinstance(made, cst.Call):  # lookup = StringLookup(...); lookup(ids)
+        func = made.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+    if name in _NOT_NUMERIC_OPS:
+        return True
+    func = call.func
+    q = facts.resolve(func)
+    if q is not None:
+        return q.split(".", 1)[0] not in _NAN_KEEPING_ROOTS
+    if isinstance(func, cst.Name) and func.value in facts.classes:
+        return True  # a Sequence/PyDataset of the file: what it yields is its own business
+    return isinstance(func, cst.Name) and facts.function(func.value, near=scope) is not None
+
+
+def _reads(expr: cst.CSTNode, facts: ModuleFacts, scope: Scope) -> _Reads:
     names: set[str] = set()
     called: set[str] = set()
     calls: set[int] = set()
@@ -204,32 +255,38 @@ def _reads(expr: cst.CSTNode) -> _Reads:
         if isinstance(node, cst.Name):
             names.add(node.value)
         elif isinstance(node, cst.Attribute):
-            stack.append(node.value)  # not the attribute's own name
+            if node.attr.value != "str":  # df["x"].str...: text
+                stack.append(node.value)  # not the attribute's own name
         elif isinstance(node, cst.Arg):
             stack.append(node.value)  # not the keyword
         elif isinstance(node, cst.Lambda | cst.FunctionDef):
             continue
+        elif isinstance(node, cst.Subscript) and _text_columns(node):
+            continue
+        elif isinstance(node, cst.Call):
+            calls.add(id(node))
+            if isinstance(node.func, cst.Name) and facts.function(node.func.value, near=scope) is not None:
+                called.add(node.func.value)
+            if not _not_followed(facts, scope, node):
+                stack.extend(children(node))
         else:
-            if isinstance(node, cst.Call):
-                calls.add(id(node))
-                if isinstance(node.func, cst.Name):
-                    called.add(node.func.value)
             stack.extend(children(node))
     return _Reads(frozenset(names), frozenset(called), frozenset(calls))
 
 
 @dataclass(frozen=True)
 class _Step:
-    """One assignment or return, summarized once per file: the taint fixpoint then works on sets."""
+    """One assignment, return or argument passing, summarized once per file: the taint fixpoint works on sets."""
 
-    scope: Scope
+    scope: Scope  # where ``reads`` are read
     binds: tuple[str, ...]  # names assigned (empty for a return)
     returns_from: str | None  # the function a return belongs to
     reads: _Reads
+    into: Scope | None = None  # the called function whose parameters ``binds`` are (None: ``scope`` itself)
 
 
 class _Flows:
-    """The assignments and returns of every scope, and where each name read in a scope is bound."""
+    """The assignments, returns and calls of every scope, and where each name read in a scope is bound."""
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.scopes = [s for s in facts.scopes if not isinstance(s.node, cst.Lambda)]
@@ -241,14 +298,16 @@ class _Flows:
             fn = scope.function
             for _point, small in f.statements:
                 if isinstance(small, cst.Assign | cst.AnnAssign | cst.AugAssign):
-                    if small.value is None or _barrier(small.value):
+                    if small.value is None:
                         continue
                     targets = small.targets if isinstance(small, cst.Assign) else (small,)
                     binds = tuple(n for t in targets for n in target_names(t.target))
-                    self.steps.append(_Step(scope, binds, None, _reads(small.value)))
+                    self.steps.append(_Step(scope, binds, None, _reads(small.value, facts, scope)))
                 elif isinstance(small, cst.Return) and small.value is not None:
                     if fn is not None and scope.cls is None:
-                        self.steps.append(_Step(scope, (), fn.name.value, _reads(small.value)))
+                        self.steps.append(_Step(scope, (), fn.name.value, _reads(small.value, facts, scope)))
+        for site in facts.calls:
+            self.steps.extend(_argument_steps(facts, site))
         self._owners: dict[tuple[int, str], Scope | None] = {}
 
     def owner(self, scope: Scope, name: str) -> Scope | None:
@@ -260,6 +319,20 @@ class _Flows:
                 s = s.parent
             self._owners[key] = s
         return self._owners[key]
+
+
+def _argument_steps(facts: ModuleFacts, site: CallSite) -> Iterator[_Step]:
+    """``helper(df)``: the argument flows into the parameter of the file's own function ``helper``."""
+    func = site.node.func
+    callee = facts.function(func.value, near=site.scope) if isinstance(func, cst.Name) else None
+    if callee is None or callee.cls is not None:
+        return
+    for i, arg in enumerate(site.node.args):
+        if arg.star:
+            return
+        param = arg.keyword.value if arg.keyword is not None else (callee.params[i] if i < len(callee.params) else None)
+        if param in callee.params:
+            yield _Step(site.scope, (param,), None, _reads(arg.value, facts, site.scope), into=callee)
 
 
 class _Taint:
@@ -279,9 +352,6 @@ class _Taint:
                 return True
         return False
 
-    def touches(self, expr: cst.CSTNode, scope: Scope) -> bool:
-        return self.touched(_reads(expr), scope)
-
     def spread(self) -> None:
         changed = True
         while changed:
@@ -292,20 +362,10 @@ class _Taint:
                         self.functions.add(step.returns_from)
                         changed = True
                     continue
-                new = {(id(step.scope), n) for n in step.binds} - self.names
+                new = {(id(step.into or step.scope), n) for n in step.binds} - self.names
                 if new and self.touched(step.reads, step.scope):
                     self.names |= new
                     changed = True
-
-
-def _barrier(value: cst.BaseExpression) -> bool:
-    """``datagen.flow_from_dataframe(df, ...)``: the table holds file paths; the images it yields cannot be NaN."""
-    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _BARRIERS
-
-
-def _handler_name(site: CallSite) -> str | None:
-    name = site.method
-    return name if name in _HANDLERS else None
 
 
 def _no_nan_parsing(call: cst.Call) -> bool:
@@ -315,39 +375,42 @@ def _no_nan_parsing(call: cst.Call) -> bool:
     return values.boolean(values.arg_value(call, "keep_default_na")) is False and values.arg(call, "na_values") is None
 
 
-def unchecked_missing_values(ctx: Context) -> None:
-    facts = ctx.facts
-    reads = [c for c in facts.calls if (c.qualname or "").startswith("pandas.read_")]
-    if not reads:
-        return
-    sinks = [c for c in facts.calls if c.method in _TRAINING and _receiver_may_train(facts, c)]
-    if not sinks:
-        return
-    if any(last_part(c.qualname or c.dotted) in _IMPUTERS for c in facts.calls):
-        return
+def _unhandled_reads(facts: ModuleFacts, reads: list[CallSite]) -> list[tuple[CallSite, _Taint]]:
+    """Each pandas read with the taint of its data, unless NaN handling touches that data somewhere."""
     flows = _Flows(facts)
-    handlers = [(c, _reads(c.node)) for c in facts.calls if _handler_name(c) is not None]
-    sink_reads = [(c, [_reads(a) for a in _data_args(c.node)]) for c in sinks]
+    handlers = [(c, _reads(c.node, facts, c.scope)) for c in facts.calls if c.method in _HANDLERS]
+    out = []
     for read in reads:
         if _no_nan_parsing(read.node):
             continue
         taint = _Taint(flows, read.node)
         taint.spread()
-        if any(taint.touched(r, h.scope) for h, r in handlers if h.node is not read.node):
+        if not any(taint.touched(r, h.scope) for h, r in handlers if h.node is not read.node):
+            out.append((read, taint))
+    return out
+
+
+def unchecked_missing_values(ctx: Context) -> None:
+    facts = ctx.facts
+    reads = [c for c in facts.calls if (c.qualname or "").startswith("pandas.read_")]
+    sinks = [c for c in facts.calls if c.method in _TRAINING and _receiver_may_train(facts, c)]
+    if not reads or not sinks or any(last_part(c.qualname or c.dotted) in _IMPUTERS for c in facts.calls):
+        return
+    live = _unhandled_reads(facts, reads)
+    for sink in sinks:
+        args = [_reads(a, facts, sink.scope) for a in _data_args(sink.node)]
+        read = next((r for r, taint in live if any(taint.touched(a, sink.scope) for a in args)), None)
+        if read is None:
             continue
-        hit = next(
-            (s for s, args in sink_reads if any(taint.touched(r, s.scope) for r in args)),
-            None,
-        )
-        if hit is None:
-            continue
+        source = " ".join(ctx.code(read.node).split())
+        source = source if len(source) <= 60 else source[:57] + "..."
         ctx.report(
-            read.node,
+            sink.node,
             KNL501,
-            f"data read by `{ctx.code(read.node.func)}(...)` reaches `{ctx.code(hit.node.func)}(...)` with no "
-            f"dropna/fillna/isna check on the way: one NaN in the inputs makes the loss NaN from that batch on, and "
-            f"under a val_accuracy objective the trial is still scored (measured); drop or fill missing values "
-            f"(`df.dropna()`, `df.fillna(...)`) or assert `not df.isna().any().any()` before training",
+            f"`{ctx.code(sink.node.func)}(...)` trains on data read by `{source}` with no dropna/fillna/isna check "
+            f"on the way: one NaN in the inputs makes the loss NaN from that batch on, and under a val_accuracy "
+            f"objective the trial is still scored (measured); drop or fill missing values (`df.dropna()`, "
+            f"`df.fillna(...)`) or assert `not df.isna().any().any()` before training",
         )
 
 

@@ -6,6 +6,11 @@ judged: a bound computed at run time keeps the rules silent.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
 import libcst as cst
 
 from kerasnanlint.context import Context
@@ -13,6 +18,7 @@ from kerasnanlint.diagnostics import Applicability, Severity
 from kerasnanlint.fixes import hyperparams as hyperparam_fixes
 from kerasnanlint.registry import define_rule
 from kerasnanlint.rule import Probe
+from kerasnanlint.semantics.module import descendants
 from kerasnanlint.semantics.tuners import (
     ABSENT,
     ADAPTIVE,
@@ -26,7 +32,7 @@ from kerasnanlint.semantics.tuners import (
     optimizer_of,
     tuner_facts,
 )
-from kerasnanlint.semantics.values import arg_value, follow
+from kerasnanlint.semantics.values import arg_value, follow, string
 
 
 def _num(value: object) -> float | None:
@@ -114,29 +120,69 @@ KNL401 = define_rule(
 )
 
 
-def _ceiling(ctx: Context, optimizer: str) -> float | None:
-    if optimizer in SGD_FAMILY:
-        return ctx.settings.threshold("lr-ceiling-sgd")
-    if optimizer in ADAPTIVE:
-        return ctx.settings.threshold("lr-ceiling-adaptive")
-    return None  # Adadelta / Adafactor: a rate of 1.0 is their normal setting
+@dataclass(frozen=True)
+class _Family:
+    """An optimizer family's learning-rate ceiling (rules/KNL402/README.md gives each one's source)."""
+
+    label: str
+    threshold: str  # the [tool.kerasnanlint.thresholds] key it scales
+    scale: float  # ceiling = threshold * scale
+    inclusive: bool  # the ceiling itself is flagged
+    effect: str
+
+
+_FAMILIES = {
+    **dict.fromkeys(
+        SGD_FAMILY,
+        _Family(
+            "SGD-family", "lr-ceiling-sgd", 1.0, False,
+            "plain SGD steps that large blow the weights up to inf/NaN (measured: SGD at lr 1 turns a regression NaN"
+            " within one epoch)",
+        ),
+    ),
+    **dict.fromkeys(
+        ("Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Lamb"),
+        _Family(
+            "Adam-like", "lr-ceiling-adaptive", 1.0, True,
+            "adaptive steps that large make training diverge (measured: Adam at lr 10 reached a loss of 1.7e6 in"
+            " two epochs; RMSprop at 0.1 started at a loss of 1e3), one bad batch away from inf/NaN",
+        ),
+    ),
+    **dict.fromkeys(
+        ("Adagrad", "Ftrl"),
+        _Family(
+            "accumulating (Adagrad/Ftrl)", "lr-ceiling-sgd", 1.0, False,
+            "the first steps are full-size before the accumulator shrinks them (measured: Adagrad at lr 1 reached"
+            " a loss of 4e5 in the first epoch)",
+        ),
+    ),
+    "Lion": _Family(
+        "Lion", "lr-ceiling-adaptive", 0.1, False,
+        "Lion's sign update moves every weight by the full rate each step, so it needs a rate 3-10x smaller than"
+        " AdamW (measured: lr 0.03 stalls, 0.1 diverges)",
+    ),
+}  # fmt: skip
+assert set(_FAMILIES) == SGD_FAMILY | ADAPTIVE  # a new optimizer in semantics/tuners.py needs a family here
+
+
+def _too_high(ctx: Context, value: float, optimizer: str, range_top: bool = False) -> float | None:
+    """The family's ceiling when ``value`` is too high for ``optimizer``, else None (Adadelta/Adafactor: never).
+
+    The top of a Float/Int range only brushes the ceiling (trials sample below it): it is compared strictly.
+    """
+    family = _FAMILIES.get(optimizer)
+    if family is None:
+        return None  # Adadelta / Adafactor: a rate of 1.0 is their normal setting
+    ceiling = ctx.settings.threshold(family.threshold) * family.scale
+    inclusive = family.inclusive and not range_top
+    return ceiling if value > ceiling or (inclusive and value >= ceiling) else None
 
 
 def _too_high_message(value: float, optimizer: str, ceiling: float, what: str) -> str:
-    if optimizer in SGD_FAMILY:
-        effect = (
-            "plain SGD steps that large blow the weights up to inf/NaN (measured: SGD at lr 1 turns a"
-            " regression NaN within one epoch)"
-        )
-        family = "SGD-family"
-    else:
-        effect = (
-            "adaptive steps that large make training diverge (measured: Adam at lr 10 reached a loss of 1.7e6"
-            " in two epochs), one bad batch away from inf/NaN"
-        )
-        family = "adaptive"
-    limit = f"above the {_fmt(ceiling)} accepted for {family} optimizers"
-    return f"{what} {_fmt(value)} with {optimizer}, {limit}: {effect}; lower it"
+    family = _FAMILIES[optimizer]
+    word = "at or above" if family.inclusive else "above"
+    limit = f"{word} the {_fmt(ceiling)} accepted for {family.label} optimizers"
+    return f"{what} {_fmt(value)} with {optimizer}, {limit}: {family.effect}; lower it"
 
 
 def learning_rate_too_high(ctx: Context) -> None:
@@ -151,8 +197,8 @@ def learning_rate_too_high(ctx: Context) -> None:
             opt = optimizer_of(site.qualname)
             if opt is None or not is_lr_argument(site, key):
                 continue
-            ceiling = _ceiling(ctx, opt)
-            if ceiling is not None and top > ceiling and (worst is None or ceiling < worst[2]):
+            ceiling = _too_high(ctx, top, opt, range_top=decl.kind in ("Float", "Int"))
+            if ceiling is not None and (worst is None or ceiling < worst[2]):
                 worst = (top, opt, ceiling)
         if worst is not None:
             what = f'learning rate "{decl.name}" can reach' if decl.name else "the learning rate can reach"
@@ -161,17 +207,17 @@ def learning_rate_too_high(ctx: Context) -> None:
         opt = optimizer_of(site.qualname)
         if opt is None:
             continue
-        ceiling = _ceiling(ctx, opt)
         given = arg_value(site.node, "learning_rate", 0)
         if given is None:
             given = arg_value(site.node, "lr")
-        if ceiling is None or given is None:
+        if given is None:
             continue
         value = follow(given, site.scope, depth=2)
         if isinstance(value, cst.Call) and id(value) in decl_nodes:
             continue  # judged above as a range
         number = _num(literal(value))
-        if number is not None and number > ceiling:
+        ceiling = _too_high(ctx, number, opt) if number is not None else None
+        if number is not None and ceiling is not None:
             ctx.report(given, KNL402, _too_high_message(number, opt, ceiling, "learning rate"))
 
 
@@ -219,7 +265,7 @@ def _invalid(decl: HpDecl) -> str | None:
                     f" {_fmt(step)}; KerasTuner raises ValueError"
                 )
     elif decl.kind == "Choice":
-        values = decl.value("values")
+        values = _choice_values(decl)
         if isinstance(values, list):
             if not values:
                 return f"{call}: values is empty; KerasTuner raises ValueError"
@@ -229,10 +275,102 @@ def _invalid(decl: HpDecl) -> str | None:
                     f"{call}: values mix {', '.join(sorted(types))}; KerasTuner raises TypeError (use one type"
                     " for all values)"
                 )
+            wrong = [v for v in values if not isinstance(v, int | float | str)]
+            if wrong:
+                bad = wrong[0]
+                return (
+                    f"{call}: {type(bad).__name__} value {bad!r}; a Choice holds only int, float, str or bool values,"
+                    " KerasTuner raises TypeError (choose an index or a name, and map it to the value in the model)"
+                )
             default = decl.value("default")
+            if isinstance(default, float) and types == {"int"}:
+                default = int(default)  # KerasTuner casts the default to the values' type first
             if default is not ABSENT and default is not UNKNOWN and default is not None and default not in values:
                 return f"{call}: default {default!r} is not one of the values; KerasTuner raises ValueError"
     return None
+
+
+_BINARY_OPS: dict[type, Callable[[Any, Any], Any]] = {
+    cst.Add: operator.add,
+    cst.Subtract: operator.sub,
+    cst.Multiply: operator.mul,
+    cst.Divide: operator.truediv,
+    cst.FloorDivide: operator.floordiv,
+    cst.Power: operator.pow,
+    cst.Modulo: operator.mod,
+}
+
+
+def _evaluate(expr: cst.BaseExpression | None, env: dict[str, object]) -> object:
+    """The value of ``expr`` when literals alone compute it: range(), list(), comprehensions, arithmetic."""
+    if isinstance(expr, cst.Name) and expr.value in env:
+        return env[expr.value]
+    if isinstance(expr, cst.Dict):
+        return {}  # only its type matters: a dict is not a valid Choice value
+    if isinstance(expr, cst.List | cst.Tuple):
+        items = [_evaluate(e.value, env) if isinstance(e, cst.Element) else UNKNOWN for e in expr.elements]
+        if UNKNOWN in items:
+            return UNKNOWN
+        return items if isinstance(expr, cst.List) else tuple(items)
+    if isinstance(expr, cst.BinaryOperation) and type(expr.operator) in _BINARY_OPS:
+        left, right = _evaluate(expr.left, env), _evaluate(expr.right, env)
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right)):
+            return UNKNOWN
+        try:
+            return _BINARY_OPS[type(expr.operator)](left, right)
+        except (ArithmeticError, ValueError):
+            return UNKNOWN
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("range", "list"):
+        args = [_evaluate(a.value, env) if not a.star and a.keyword is None else UNKNOWN for a in expr.args]
+        if expr.func.value == "list":
+            return list(args[0]) if len(args) == 1 and isinstance(args[0], list | tuple | range) else UNKNOWN
+        ints = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
+        if 1 <= len(ints) == len(args) <= 3 and len(range(*ints)) <= 10_000:
+            return list(range(*ints))
+        return UNKNOWN
+    if isinstance(expr, cst.ListComp) and expr.for_in.inner_for_in is None and not expr.for_in.ifs:
+        source = _evaluate(expr.for_in.iter, env)
+        if not isinstance(expr.for_in.target, cst.Name) or not isinstance(source, list | tuple):
+            return UNKNOWN
+        items = [_evaluate(expr.elt, {**env, expr.for_in.target.value: v}) for v in source]
+        return UNKNOWN if UNKNOWN in items else items
+    return literal(expr) if not isinstance(expr, cst.Name) else UNKNOWN
+
+
+def _choice_values(decl: HpDecl) -> object:
+    """hp.Choice's values: a literal list, or one computed from literals (range(), a comprehension)."""
+    values = decl.value("values")
+    if values is UNKNOWN and "values" in decl.args:
+        values = _evaluate(follow(decl.args["values"], decl.site.scope, depth=2), {})
+        return list(values) if isinstance(values, tuple) else values
+    return values
+
+
+def _hp_read(node: cst.CSTNode) -> str | None:
+    """The name ``hp["units"]`` or ``hp.get("units")`` reads."""
+    key: cst.BaseExpression | None
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        receiver, key = node.value, node.slice[0].slice.value
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
+        receiver, key = node.func.value, arg_value(node, "name", 0)
+    else:
+        return None
+    return string(key) if isinstance(receiver, cst.Name) and receiver.value == "hp" and key is not None else None
+
+
+def _undeclared_reads(ctx: Context) -> Iterator[tuple[cst.CSTNode, str]]:
+    """Reads of hyperparameters no declaration in the file makes, when every declaration's name is known."""
+    decls = tuner_facts(ctx.facts).hp_decls
+    declared = {d.name for d in decls}
+    if not decls or None in declared:
+        return
+    for site in ctx.facts.calls:  # a space loaded or passed in may hold names declared elsewhere
+        if site.method in ("from_config", "merge") or arg_value(site.node, "hyperparameters") is not None:
+            return
+    for node in descendants(ctx.facts.module, cst.Subscript, cst.Call):
+        name = _hp_read(node)
+        if name is not None and name not in declared:
+            yield node, name
 
 
 def invalid_hp_range(ctx: Context) -> None:
@@ -240,6 +378,13 @@ def invalid_hp_range(ctx: Context) -> None:
         why = _invalid(decl)
         if why is not None:
             ctx.report(decl.node, KNL403, why)
+    for node, name in _undeclared_reads(ctx):
+        ctx.report(
+            node,
+            KNL403,
+            f'`{ctx.code(node)}` reads hyperparameter "{name}", which no declaration in this file makes: KerasTuner '
+            f"raises KeyError: '{name} does not exist.'; declare it (hp.Choice/Int/Float/...) before reading it",
+        )
 
 
 KNL403 = define_rule(

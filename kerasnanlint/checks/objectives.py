@@ -7,6 +7,7 @@ A tuner whose hypermodel, objective or search arguments we cannot see keeps thes
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 
 import libcst as cst
 
@@ -25,7 +26,7 @@ from kerasnanlint.semantics.metrics import (
     strip_objective,
     true_direction,
 )
-from kerasnanlint.semantics.module import descendants
+from kerasnanlint.semantics.module import Scope, descendants
 from kerasnanlint.semantics.tuners import ObjectiveRef, SearchCall, TunerInfo, tuner_facts
 from kerasnanlint.semantics.values import follow, number
 
@@ -146,6 +147,58 @@ def _has_validation(search: SearchCall) -> bool | None:
     return False
 
 
+# Keras's fit() splits only tensors and NumPy arrays (keras/src/trainers/data_adapters/array_slicing.py,
+# train_validation_split): a dataset, generator or Sequence with validation_split raises ValueError.
+_DATASET_FUNCS = (
+    "tensorflow.data.",
+    "keras.utils.image_dataset_from_directory",
+    "keras.utils.text_dataset_from_directory",
+    "keras.utils.timeseries_dataset_from_array",
+    "keras.utils.audio_dataset_from_directory",
+)
+_SEQUENCES = ("keras.utils.Sequence", "keras.utils.PyDataset", "keras.utils.data_utils.Sequence")
+_ITERATOR_METHODS = frozenset({"flow", "flow_from_directory", "flow_from_dataframe"})
+
+
+def _unsplittable(ctx: Context, x: cst.BaseExpression | None, scope: Scope) -> str | None:
+    """ "a tf.data.Dataset", "a generator" or "a Sequence" when ``x`` certainly is one, else None."""
+    sequences = {c.name for c in ctx.facts.subclasses_of(*_SEQUENCES)}
+    for _ in range(8):  # down a method chain: tf.data.Dataset.from_tensor_slices(...).batch(32)
+        x = follow(x, scope)
+        if isinstance(x, cst.GeneratorExp):
+            return "a generator"
+        if not isinstance(x, cst.Call):
+            return None
+        q = ctx.facts.resolve(x.func) or ""
+        if q.startswith(_DATASET_FUNCS):
+            return "a tf.data.Dataset"
+        func = x.func
+        if isinstance(func, cst.Name):
+            if func.value in sequences:
+                return "a Sequence"
+            fn = ctx.facts.function(func.value, near=scope)
+            body = fn.node if fn is not None else None
+            gen = isinstance(body, cst.FunctionDef) and any(True for _ in descendants(body.body, cst.Yield))
+            return "a generator" if gen else None
+        if not isinstance(func, cst.Attribute):
+            return None
+        if func.attr.value in _ITERATOR_METHODS:
+            return "a Sequence"
+        x = func.value
+    return None
+
+
+def _split_of_unsplittable(ctx: Context, search: SearchCall) -> str | None:
+    """What search() passes as x when validation_split is its only validation and x cannot be split."""
+    if search.unknown_args or search.fit_arg("validation_data", 7) is not None:
+        return None
+    split = search.fit_arg("validation_split", 6)
+    value = number(follow(split, search.site.scope)) if split is not None else None
+    if value is None or value <= 0:
+        return None
+    return _unsplittable(ctx, search.fit_arg("x", 0), search.site.scope)
+
+
 def objective_without_validation(ctx: Context) -> None:
     facts = tuner_facts(ctx.facts)
     for tuner in facts.tuners:
@@ -161,6 +214,14 @@ def objective_without_validation(ctx: Context) -> None:
                     f'objective "{val[0]}" is computed on validation data, but this search() passes neither'
                     " validation_data nor validation_split: no val_* metric is logged and every trial fails with"
                     f" KeyError: '{val[0]}'",
+                )
+            elif has and (kind := _split_of_unsplittable(ctx, search)) is not None:
+                ctx.report(
+                    search.fit_arg("validation_split", 6) or search.site.node,
+                    KNL302,
+                    f'objective "{val[0]}" needs validation data, but validation_split works only on tensors and'
+                    f" NumPy arrays and x is {kind}: Keras's fit() raises ValueError and every trial fails; pass"
+                    f" validation_data=... (a separate dataset or generator) instead",
                 )
             elif has:
                 freq = search.fit_arg("validation_freq")
@@ -284,17 +345,58 @@ KNL303 = define_rule(
 _UNIQUE_ROOTS = ("tempfile.", "time.", "datetime.", "uuid.", "os.getpid", "random.", "secrets.")
 
 
+# pytest's per-test folders (tmp_path, tmpdir fixtures) and TestCase temp dirs: new on every run.
+_TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
+_TEMP_METHODS = frozenset({"get_temp_dir", "mkdtemp", "mktemp", "create_tempdir"})
+_EXISTS = frozenset({"exists", "isdir", "is_dir"})
+
+
 def _fresh_every_run(ctx: Context, expr: cst.BaseExpression | None, tuner: TunerInfo) -> bool:
     """A directory/project_name computed from a temp dir, a clock or a uuid: nothing to reload."""
     if expr is None:
         return False
-    e = follow(expr, tuner.site.scope)
+    scope = tuner.site.scope
+    e = follow(expr, scope)
     if e is None:
         return False
-    for node in descendants(e, cst.Call):
+    for node in descendants(e, cst.Name, cst.Call):
+        if isinstance(node, cst.Name):
+            if node.value in _TEMP_FIXTURES and any(node.value in s.params for s in _enclosing(scope)):
+                return True
+            continue
         assert isinstance(node, cst.Call)
         q = ctx.facts.resolve(node.func) or ""
-        if q.startswith(_UNIQUE_ROOTS):
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+        if q.startswith(_UNIQUE_ROOTS) or method in _TEMP_METHODS:
+            return True
+    return False
+
+
+def _enclosing(scope: Scope | None) -> Iterator[Scope]:
+    while scope is not None:
+        yield scope
+        scope = scope.parent
+
+
+def _exists_test(test: cst.BaseExpression) -> bool | None:
+    """True for ``os.path.exists(p)`` / ``Path(p).is_dir()``, False for its negation, None for other tests."""
+    negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+    inner = test.expression if isinstance(test, cst.UnaryOperation) and negated else test
+    if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value in _EXISTS:
+        return not negated
+    return None
+
+
+def _built_when_folder_missing(tuner: TunerInfo) -> bool:
+    """``if not os.path.exists(folder): tuner = ...`` (or the else of ``if exists``): no project to reload."""
+    node = tuner.site.node
+    for branch in descendants(tuner.site.scope.node, cst.If):
+        assert isinstance(branch, cst.If)
+        exists = _exists_test(branch.test)
+        if exists is None:
+            continue
+        body = branch.orelse if exists else branch.body
+        if body is not None and any(n is node for n in descendants(body, cst.Call)):
             return True
     return False
 
@@ -308,7 +410,7 @@ def stale_tuner_project(ctx: Context) -> None:
             continue  # overwrite=False given explicitly is a deliberate resume
         if any(
             _fresh_every_run(ctx, a.value, tuner) for k in ("directory", "project_name") if (a := tuner.argument(k))
-        ):
+        ) or _built_when_folder_missing(tuner):
             continue
         ctx.report(
             tuner.site.node,

@@ -49,6 +49,7 @@ _LINEAR_DEFAULT_LAYERS = frozenset(
     }
 )  # fmt: skip
 # Layers that only apply an activation: units come from the layer before them.
+_WRAPPERS = frozenset({"TimeDistributed", "Bidirectional"})
 _ACTIVATION_LAYERS = {"Softmax": "softmax", "ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "relu"}
 # Modules whose functions are activations: keras.activations.sigmoid, tf.nn.softmax, keras.ops.sigmoid ...
 _ACTIVATION_MODULES = ("keras.activations.", "tensorflow.nn.", "keras.ops.", "keras.ops.nn.", "tensorflow.math.")
@@ -594,6 +595,12 @@ def _layer_output(
     if not q.startswith("keras.layers."):
         return None
     kind = last_part(q)
+    if kind in _WRAPPERS:  # TimeDistributed(Dense(...)): the wrapped layer makes the output
+        inner = values.arg_value(call, "layer", 0)
+        out = _layer_output(facts, inner, at, before) if inner is not None else None
+        if out is not None and kind == "Bidirectional":
+            out.units = None  # two directions, merged: the unit count is not the wrapped layer's
+        return out
     name = values.string(values.arg_value(call, "name"))
     starred = values.has_star_args(call)  # Dense(1, **cfg): activation and dtype may be in cfg
     dtype = values.arg_value(call, "dtype") or (STARRED if starred else None)

@@ -20,7 +20,24 @@ def build_regressor(hp):
     return model
 
 
-def build_head(n_classes, hp):
-    model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(n_classes, activation="softmax")])
-    model.compile(optimizer="adam", loss="binary_crossentropy")  # units unknown: stays silent
+def build_bounded_regressor(hp):
+    model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])  # a target in [0, 1]: a fine regression head
+    return model
+
+
+def build_autoencoder(hp):
+    inputs = keras.Input(shape=(784,))
+    outputs = layers.Dense(784, activation="sigmoid")(layers.Dense(32, activation="relu")(inputs))
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="mse")  # pixels in [0, 1]
+    return model
+
+
+def build_tagger(hp):
+    inputs = keras.Input(shape=(None, 16))
+    x = layers.Bidirectional(layers.LSTM(32, return_sequences=True))(inputs)
+    outputs = layers.TimeDistributed(layers.Dense(9, activation="softmax"))(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model

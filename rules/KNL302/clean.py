@@ -1,6 +1,7 @@
 import keras
 import keras_tuner as kt
 import numpy as np
+import tensorflow as tf
 from keras import layers
 
 
@@ -33,3 +34,8 @@ train_tuner.search(x, y, epochs=3)
 
 own = kt.RandomSearch(OwnValidation(), objective="val_mae", max_trials=3, overwrite=True)
 own.search(x, y, epochs=3)
+
+train_ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+val_ds = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(16)
+tuner.search(train_ds, epochs=3, validation_data=val_ds)
+tuner.search(np.asarray(x), y, epochs=3, validation_split=0.2)  # arrays split fine

@@ -1,6 +1,7 @@
 import keras
 import keras_tuner as kt
 import numpy as np
+import tensorflow as tf
 from keras import layers
 
 
@@ -17,3 +18,14 @@ tuner = kt.RandomSearch(build_model, objective="val_mae", max_trials=3, overwrit
 tuner.search(x, y, epochs=3)  # expect: KNL302
 tuner.search(x, y, epochs=3, validation_split=0.0)  # expect: KNL302
 tuner.search(x, y, epochs=4, validation_data=(x_val, y_val), validation_freq=2)  # expect: KNL302
+
+train_ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+tuner.search(train_ds, epochs=3, validation_split=0.2)  # expect: KNL302
+
+
+def batches():
+    while True:
+        yield x[:16], y[:16]
+
+
+tuner.search(batches(), steps_per_epoch=5, epochs=3, validation_split=0.2)  # expect: KNL302

@@ -1,3 +1,4 @@
+import os
 import tempfile
 import time
 
@@ -24,3 +25,11 @@ temp = kt.RandomSearch(build_model, objective="val_loss", directory=tempfile.mkd
 stamped = kt.RandomSearch(build_model, objective="val_loss", project_name=f"run_{time.time()}")
 mine = MyTuner(build_model, objective="val_loss")
 unknown = kt.RandomSearch(build_model, objective="val_loss", **options)
+
+
+def test_search_runs(tmp_path):
+    kt.RandomSearch(build_model, objective="val_loss", directory=tmp_path / "tuner")  # pytest: a new folder per run
+
+
+if not os.path.exists("results/housing"):
+    first = kt.RandomSearch(build_model, objective="val_loss", directory="results", project_name="housing")

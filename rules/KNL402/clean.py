@@ -5,7 +5,7 @@ from keras import layers
 
 def build_model(hp):
     model = keras.Sequential([layers.Input((4,)), layers.Dense(16, activation="relu"), layers.Dense(1)])
-    lr = hp.Float("lr", 1e-5, 1e-1, sampling="log")  # the adaptive ceiling itself is accepted
+    lr = hp.Float("lr", 1e-5, 1e-1, sampling="log")  # a range only brushes the ceiling: its top is accepted
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss="mse")
     return model
 

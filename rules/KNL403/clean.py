@@ -17,4 +17,15 @@ def build_model(hp):
     return model, batch, whole, computed
 
 
+KERNELS = {"3x3": (3, 3), "5x5": (5, 5)}
+
+
+def build_cnn(hp):
+    kernel = KERNELS[hp.Choice("kernel", list(KERNELS))]  # a name per shape, mapped in the model
+    filters = hp.Choice("filters", [2**i for i in range(4, 7)])
+    model = keras.Sequential([layers.Input((28, 28, 1)), layers.Conv2D(filters, kernel), layers.Flatten()])
+    model.add(layers.Dense(hp["filters"], activation="relu"))  # declared above
+    return model
+
+
 tuner = kt.RandomSearch(build_model, objective="val_loss", overwrite=True)

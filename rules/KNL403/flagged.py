@@ -14,4 +14,12 @@ def build_model(hp):
     return model, batch
 
 
+def build_cnn(hp):
+    kernel = hp.Choice("kernel", [(3, 3), (5, 5)])  # expect: KNL403
+    widths = hp.Choice("widths", [[w, 2 * w] for w in range(16, 64, 16)])  # expect: KNL403
+    model = keras.Sequential([layers.Input((28, 28, 1)), layers.Conv2D(widths[0], kernel), layers.Flatten()])
+    model.add(layers.Dense(10, activation=hp["activation"]))  # expect: KNL403
+    return model
+
+
 tuner = kt.RandomSearch(build_model, objective="val_loss", overwrite=True)

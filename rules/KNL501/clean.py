@@ -35,3 +35,20 @@ tuner.search(text["a"].to_numpy(), text["b"].to_numpy(), validation_split=0.2)
 
 config = pd.read_json("search_space.json")  # read, but never trained on
 scaled = StandardScaler().fit(pd.read_csv("other.csv"))  # scikit-learn fit, not Keras
+
+
+def clean(frame):
+    return frame.dropna()
+
+
+def train_on(frame):
+    tuner.search(frame.drop(columns=["price"]).to_numpy(), frame["price"].to_numpy(), validation_split=0.2)
+
+
+train_on(clean(pd.read_csv("houses_2024.csv")))
+
+captions = pd.read_csv("captions.csv")  # text and image paths: strings, not NaN-able numbers
+tokenizer = keras.preprocessing.text.Tokenizer()
+tokenizer.fit_on_texts(captions["caption"])
+sequences = keras.utils.pad_sequences(tokenizer.texts_to_sequences(captions["caption"]))
+tuner.search(sequences, captions[["label_id"]].to_numpy(), validation_split=0.2)
