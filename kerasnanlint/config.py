@@ -12,8 +12,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kerasnanlint.diagnostics import Severity
+from kerasnanlint.project import find_root
 from kerasnanlint.registry import OPT_IN
 from kerasnanlint.rule import parse_codes
+from kerasnanlint.versions import TARGETS, declared_target
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -76,6 +78,7 @@ class Settings:
     force_exclude: bool = False
     src: tuple[str, ...] = (".", "src")  # import roots, relative to the project root (as ruff's ``src``)
     per_file_size_limit: float = 10.0  # MB: a larger file gets KNL000 "not analysed" and is never read
+    target_keras: str | None = None  # "2.2" | "2" | "3" (kerasnanlint/versions.py); None: not declared
     thresholds: tuple[tuple[str, float], ...] = tuple((k, v[0]) for k, v in THRESHOLDS.items())
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
@@ -160,6 +163,7 @@ class Settings:
             "thresholds": self.thresholds,
             "src": self.src,
             "per_file_size_limit": self.per_file_size_limit,
+            "target_keras": self.target_keras,
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -260,6 +264,10 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
             changes["fail_on"] = _severity(name, value)
         elif key == "src":
             changes["src"] = _str_list(name, value)
+        elif key == "target-keras":
+            if value not in TARGETS:
+                raise ConfigError(f"`{name}` must be one of {', '.join(map(repr, TARGETS))}, got {value!r}")
+            changes["target_keras"] = value
         elif key == "per-file-size-limit":
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
                 raise ConfigError(f"`{name}` must be a positive number of megabytes, got {value!r}")
@@ -296,6 +304,7 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
                     "force-exclude",
                     "src",
                     "per-file-size-limit",
+                    "target-keras",
                     "thresholds",
                 ]
             )
@@ -327,7 +336,11 @@ def load_settings(start: Path | None = None, config: Path | None = None) -> Sett
     """Settings from ``config`` (a pyproject.toml) or the nearest pyproject.toml above ``start``."""
     path = config if config is not None else find_pyproject(start or Path.cwd())
     if path is None:
-        return Settings(root=(start or Path.cwd()).resolve() if (start or Path.cwd()).is_dir() else Path.cwd())
+        anchor = start or Path.cwd()
+        # requirements.txt without a pyproject.toml still says which Keras
+        project = find_root(anchor) or (anchor if anchor.is_dir() else anchor.parent)
+        target = declared_target(project)
+        return Settings(root=anchor.resolve() if anchor.is_dir() else Path.cwd(), target_keras=target)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -343,6 +356,9 @@ def load_settings(start: Path | None = None, config: Path | None = None) -> Sett
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.kerasnanlint] must be a table")
     try:
-        return settings_from_table(table, path.parent.resolve(), path)
+        settings = settings_from_table(table, path.parent.resolve(), path)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    if settings.target_keras is None:  # not set: what the project's dependency files pin, if anything
+        settings = settings.with_(target_keras=declared_target(settings.root))
+    return settings

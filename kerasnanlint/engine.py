@@ -18,7 +18,7 @@ from kerasnanlint.positions import Positions
 from kerasnanlint.project import entry_hash
 from kerasnanlint.registry import RULES, SYNTAX_ERROR, checks_for
 from kerasnanlint.semantics.linked import Linked
-from kerasnanlint.semantics.module import children, collect
+from kerasnanlint.semantics.module import ModuleFacts, children, collect
 from kerasnanlint.source import SourceError, decode  # re-exported: engine.SourceError is what callers know
 from kerasnanlint.suppressions import parse_suppressions
 
@@ -157,7 +157,9 @@ def lint_module(
 def analyse_module(
     module: cst.Module, text: str, path: str, settings: Settings, linked: Linked | None = None
 ) -> Analysis:
-    ctx = Context(path, text, module, collect(module, linked), settings)
+    facts = collect(module, linked)
+    facts.keras_target = settings.target_keras or _tf1_signal(facts)
+    ctx = Context(path, text, module, facts, settings)
     for check in checks_for(settings.rule_selected):
         check(ctx)
     result = Analysis(_diagnostics(ctx, path, settings))
@@ -167,6 +169,18 @@ def analyse_module(
         result.summary = build_summary(ctx.facts)
         result.demands = {name: entry_hash(linked.answers.get(name)) for name in sorted(linked.demands)}
     return result
+
+
+_TF1_ONLY = ("tf.compat.v1.", "tf.Session", "tf.placeholder", "tensorflow.compat.v1.", "K.get_session")
+
+
+def _tf1_signal(facts: ModuleFacts) -> str | None:
+    """ "2.2?" for code written against TensorFlow 1 (its Keras logged ``acc`` for "accuracy"), else None."""
+    if any(full.startswith("tensorflow.compat.v1") for full in facts.imports.aliases.values()):
+        return "2.2?"
+    if any(site.dotted and site.dotted.startswith(_TF1_ONLY) for site in facts.calls):
+        return "2.2?"
+    return None
 
 
 def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic]:

@@ -285,7 +285,7 @@ class _Namer:
             return None
         s = string(e)
         if s is not None:
-            return s, "string"
+            return _string_name(s, self.facts.keras_target)
         if isinstance(e, cst.Lambda):
             return "lambda", "lambda"
         if isinstance(e, cst.Name | cst.Attribute):
@@ -405,6 +405,18 @@ def _super_init_name(facts: ModuleFacts, init: Scope) -> str | None:
 
 
 _ABSENT = object()
+# Keras <= 2.2 (and TensorFlow 1's tf.keras) logged these strings under a short name (kerasnanlint/versions.py).
+_OLD_NAMES = {"accuracy": "acc", "acc": "acc", "crossentropy": "ce", "ce": "ce"}
+
+
+def _string_name(s: str, target: str | None) -> tuple[str, str] | None:
+    """What a metric given as a string logs: its own spelling, but for the old naming; unknown when that naming
+    may apply and would differ."""
+    if s not in _OLD_NAMES or target not in ("2.2", "2.2?"):
+        return s, "string"
+    if target == "2.2":
+        return _OLD_NAMES[s], "string"
+    return (s, "string") if _OLD_NAMES[s] == s else None
 
 
 def _name_argument(call: cst.Call, index: int) -> object:

@@ -110,6 +110,9 @@ class ModuleFacts:
     # What this file sees of the rest of its project (imported builders, metrics, constants); None: nothing.
     linked: Linked | None = None
     class_defs: dict[str, list[ClassInfo]] = field(default_factory=dict)  # every definition of each class name
+    # The Keras generation the names Keras logs follow (kerasnanlint/versions.py): "2.2", "2", "3"; "2.2?" when
+    # the code uses TensorFlow 1 APIs and nothing was declared; None: current naming.
+    keras_target: str | None = None
     # Facts other semantics modules derive from these (models, tuners), built once per file on first use.
     derived: dict[str, typing.Any] = field(default_factory=dict)
     _by_name: dict[str, list[Scope]] | None = None
