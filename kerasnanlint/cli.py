@@ -82,6 +82,10 @@ def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     p.add_argument("--trials", type=int, default=2, help="trials per probe search")
     p.add_argument("--epochs", type=int, default=1, help="epochs per probe trial")
+    p.add_argument(
+        "--batches", type=int, default=40, help="batches per probe epoch, and of a dataset or generator checked for NaN"
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed of the script and the probe runs (default 1234)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -301,7 +305,12 @@ def _confirm(args: argparse.Namespace, settings: Settings, diagnostics: list[Dia
     from kerasnanlint.confirm import ConfirmOptions, ConfirmUnavailable
     from kerasnanlint.confirm import confirm as run_confirm
 
-    options = ConfirmOptions(budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs)
+    if min(args.trials, args.epochs, args.batches) < 1:
+        raise UsageError("--trials, --epochs and --batches must be at least 1")
+    seed = {} if args.seed is None else {"seed": args.seed}
+    options = ConfirmOptions(
+        budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs, max_batches=args.batches, **seed
+    )
     try:
         return run_confirm(args.paths, settings, diagnostics, options)
     except ConfirmUnavailable as exc:

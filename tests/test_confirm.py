@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,9 +52,9 @@ def finding(path: Path, rule: str, line: int) -> Diagnostic:
     return Diagnostic(rule, rule.lower(), Severity.WARNING, shown, line, 1, line, 2, "static finding", where=where)
 
 
-def run(paths: list[Path], diagnostics: list[Diagnostic], budget: float = 240) -> list[Diagnostic]:
-    options = ConfirmOptions(budget=budget, device="cpu", trials=1, epochs=1)
-    return confirm(paths, Settings(root=ROOT), diagnostics, options)
+def run(paths: list[Path], diagnostics: list[Diagnostic], budget: float = 240, **options: Any) -> list[Diagnostic]:
+    chosen = ConfirmOptions(budget=budget, device="cpu", trials=1, epochs=1, **options)
+    return confirm(paths, Settings(root=ROOT), diagnostics, chosen)
 
 
 def verdict(diags: list[Diagnostic], rule: str, name: str = "") -> tuple[str, str]:
@@ -463,3 +464,63 @@ def test_notebook_definitions_probed_by_name_and_span(notebooks: list[dict]) -> 
     assert "`precision` called directly" in found["KNL101"]["confirmation"]["evidence"]
     c = found["KNL301"]["confirmation"]
     assert c["verdict"] == "confirmed" and "the tuner built at cell 4, line 2, on synthetic data" in c["evidence"], c
+
+
+# -- every search()/fit() call, seeded -----------------------------------------------------------------------------
+
+CALLS = DATA / "calls"
+
+
+@pytest.fixture(scope="module")
+def two_runs() -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """The script with a warm-up search, the real search and a fit, confirmed twice with the same seed."""
+    diags = [
+        finding(CALLS / "two_searches.py", "KNL101", 10),
+        finding(CALLS / "two_searches.py", "KNL301", 29),
+        finding(CALLS / "no_call.py", "KNL502", 5),
+    ]
+    paths = [CALLS / "two_searches.py", CALLS / "no_call.py"]
+    return run(paths, diags, seed=7), run(paths, diags, seed=7)
+
+
+@runtime
+def test_each_call_judges_its_own_findings(two_runs: tuple[list[Diagnostic], list[Diagnostic]]) -> None:
+    out = two_runs[0]
+    v, evidence = verdict(out, "KNL101", "two_searches")
+    assert v == "confirmed"  # the metric of the second search, not the warm-up's or the fit's NaN loss
+    assert "metric `precision_metric` = nan" in evidence and "(trial 0: bias=" in evidence
+    assert "in the short run of the search() at line 32" in evidence
+    v, evidence = verdict(out, "KNL301", "two_searches")
+    assert v == "confirmed" and "KeyError: 'val_acc'" in evidence and "the search() at line 30" in evidence
+    nan = [d for d in out if d.rule == "KNL503"]
+    assert [(d.line, d.path.endswith("two_searches.py")) for d in nan] == [(37, True)]  # at the fit, not a search
+    assert nan[0].confirmation is not None and "the fit() at line 37" in nan[0].confirmation.evidence
+
+
+@runtime
+def test_a_script_without_a_training_call_could_not_run(two_runs: tuple[list[Diagnostic], list[Diagnostic]]) -> None:
+    v, evidence = verdict(two_runs[0], "KNL502", "no_call")
+    assert v == "could not run" and evidence.startswith("no search() or fit() reached")
+
+
+@runtime
+def test_two_seeded_runs_give_the_same_verdicts_and_evidence(
+    two_runs: tuple[list[Diagnostic], list[Diagnostic]],
+) -> None:
+    def shown(diags: list[Diagnostic]) -> list[tuple[str, int, str, str, Any]]:
+        return [
+            (d.rule, d.line, d.confirmation.verdict, d.confirmation.evidence, d.confirmation.details.get("seed"))
+            for d in diags
+            if d.confirmation is not None
+        ]
+
+    first, second = shown(two_runs[0]), shown(two_runs[1])
+    assert first == second and len(first) == 4
+    assert {seed for rule, *_, seed in first if rule != "KNL503"} == {7}  # the lint findings' details
+
+
+def test_confirm_options_are_checked(tmp_path: Path) -> None:
+    script = tmp_path / "a.py"
+    script.write_text("import keras\n", encoding="utf-8")
+    proc = run_cli("confirm", "--batches", "0", str(script))
+    assert proc.returncode == 2 and "--batches" in proc.stderr and "Traceback" not in proc.stderr

@@ -26,18 +26,20 @@ if TYPE_CHECKING:  # imported when used: the child process imports this package 
 
 RUNTIME_MODULES = ("tensorflow", "keras", "keras_tuner", "tensorboard", "numpy")
 INSTALL = 'pip install "kerasnanlint[runtime]"'
+DEFAULT_SEED = 1234
 MIN_CHILD_SECONDS = 12.0  # importing keras_tuner alone takes ~6 s on a small CPU
 
 
 @dataclass(frozen=True)
 class ConfirmOptions:
-    """How much runtime-confirm may run (the CLI's --budget, --device, --trials, --epochs)."""
+    """How much runtime-confirm may run (the CLI's --budget, --device, --trials, --epochs, --batches, --seed)."""
 
     budget: float = 120.0  # wall seconds for all scripts together
     device: str = "auto"  # "auto" | "cpu" | "gpu"
     trials: int = 2  # trials per probe search
     epochs: int = 1  # epochs per probe trial (never more than the script asked for)
-    max_batches: int = 40  # batches per epoch
+    max_batches: int = 40  # batches per epoch, and the batches of a dataset or generator the data checks read
+    seed: int = DEFAULT_SEED  # seeds Python, NumPy and the backend before the script and before each short run
 
 
 class ConfirmUnavailable(Exception):
@@ -81,7 +83,7 @@ def confirm(
         confirmed, extra = confirm_file(plan, outcome, settings)
         why = _before_capture(plan, outcome)
         if why:
-            progress.note(f"could not run to search()/fit(): {why}")
+            progress.note(f"could not run: {why}")
         for old, new in zip(plan.findings, confirmed, strict=True):
             replaced[id(old)] = new
         added.extend(extra)
@@ -126,6 +128,7 @@ def _run_plan(plan: FilePlan, options: ConfirmOptions, timeout: float, progress:
             trials=options.trials,
             epochs=options.epochs,
             max_batches=options.max_batches,
+            seed=options.seed,
             deadline=time.time() + timeout - 3,
         )
         return run_child(child_plan, Path(tmp), timeout, options.device, progress.show)

@@ -1,9 +1,10 @@
 """The child process of runtime-confirm: ``python -m kerasnanlint.confirm.child PLAN.json RESULT.json``.
 
-Runs the user's script with ``BaseTuner.search`` and ``keras.Model.fit`` intercepted (the script stops there),
-then measures: data checks, direct calls of flagged loss/metric functions, short controlled searches/fits in the
-temporary working directory. Facts only; kerasnanlint.confirm.report turns them into verdicts. Every step gets the
-run's ``RunState`` explicitly: the interceptor, the measurements, the trainer and the fallbacks.
+Runs the user's script with ``BaseTuner.search`` and ``keras.Model.fit`` intercepted (each call is recorded and
+returns without training), then measures: direct calls of flagged loss/metric functions and, for each recorded call
+in order, data checks and short controlled searches/fits in the temporary working directory. Facts only;
+kerasnanlint.confirm.report turns them into verdicts. Every step gets the run's ``RunState`` explicitly: the
+interceptor, the measurements, the trainer and the fallbacks.
 """
 
 from __future__ import annotations
@@ -26,8 +27,13 @@ def start(state: RunState) -> bool:
     """Import TensorFlow (and KerasTuner when the script uses it), pick the device, log warnings; False when the
     requested device is missing (recorded as fatal)."""
     state.phase("import", "importing TensorFlow/Keras")
-    import keras  # noqa: F401
+    import keras
     import tensorflow as tf
+
+    # Python, NumPy and backend generators seeded; TensorFlow's ops made deterministic (same first NaN batch).
+    keras.utils.set_random_seed(state.seed)
+    tf.config.experimental.enable_op_determinism()
+    state.result["seed"] = state.seed
 
     with open(state.script, "rb") as fh:
         source = fh.read()
@@ -99,11 +105,19 @@ def run(state: RunState) -> int:
         interceptor.unpatch()
     call_flagged(state)
     trainer = Trainer(state)
-    if state.result["script"]["status"] == "captured" or fallback(state, trainer):
-        check_data(state)
-        trainer.planned_runs()
+    for index in range(len(state.calls)):  # each call its own short runs, on what that call passed
+        with state.on_call(index) as call:
+            call.info["data"] = check_data(state)
+            trainer.planned_runs(dirty(call.info["data"]))
+    if not state.calls and fallback(state, trainer):
+        trainer.planned_runs(dirty=False)
     state.phase("done", "done")
     return 0
+
+
+def dirty(data: dict[str, Any]) -> bool:
+    """The data holds NaN/Inf (its short runs then include a baseline as written)."""
+    return any(a["nan"] or a["inf"] for a in data.get("arrays", []))
 
 
 def main(argv: list[str]) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kerasnanlint.confirm.measurements import Measurements, describe
+from kerasnanlint.confirm.measurements import Measurements
 from kerasnanlint.rule import Probe
 
 CONFIRMED, NOT_REPRODUCED, COULD_NOT_RUN = "confirmed", "not reproduced", "could not run"
@@ -56,7 +56,7 @@ def function(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
     for run, trial, ev in m.events():
         hit = ev["name"].endswith(log_name) if as_metric else ev["kind"] in ("loss", "weight")
         if hit:
-            return CONFIRMED, describe(run, trial, ev) + f"{m.data_note()}", {"run": run["name"]}
+            return CONFIRMED, m.describe(run, trial, ev) + f"{m.data_note()}", {"run": run["name"]}
     bad = [row for row in (direct or {}).get("results", []) if _nonfinite(row)]
     if bad:
         row = bad[0]
@@ -124,7 +124,7 @@ def constant_output(m: Measurements, entry: dict[str, Any], probe: Probe) -> Ver
 def _nonfinite_training(m: Measurements) -> Verdict:
     for run, trial, ev in m.events():
         if ev["kind"] in ("loss", "weight"):
-            return CONFIRMED, describe(run, trial, ev) + m.data_note(), {"run": run["name"]}
+            return CONFIRMED, m.describe(run, trial, ev) + m.data_note(), {"run": run["name"]}
     if not m.runs:
         why = (m.builder or {}).get("error") or m.before_capture() or "no run fitted"
         return COULD_NOT_RUN, why, {}
@@ -141,7 +141,7 @@ def learning_rate(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdi
         why = why or "no learning-rate hyperparameter (named lr/learning_rate) was found in the space"
         return COULD_NOT_RUN, why, {}
     for run, trial, ev in m.events(runs):
-        return CONFIRMED, describe(run, trial, ev) + m.data_note(), {"fixed": run.get("fixed")}
+        return CONFIRMED, m.describe(run, trial, ev) + m.data_note(), {"fixed": run.get("fixed")}
     return NOT_REPRODUCED, f"no non-finite loss, metric or weight in {m.tried(runs)}", {}
 
 
@@ -150,7 +150,7 @@ def nan_hidden(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
     for run, trial, ev in m.events():
         score = trial.get("score")
         if ev["kind"] == "loss" and trial.get("status") == "COMPLETED" and isinstance(score, float):
-            return CONFIRMED, describe(run, trial, ev) + f", yet the trial COMPLETED with score {score}", {}
+            return CONFIRMED, m.describe(run, trial, ev) + f", yet the trial COMPLETED with score {score}", {}
     if not m.runs:
         return COULD_NOT_RUN, m.before_capture() or "no search ran", {}
     return NOT_REPRODUCED, f"no trial's loss went non-finite in {m.tried()}, so nothing was hidden", {}
@@ -165,12 +165,14 @@ def objective_logged(m: Measurements, entry: dict[str, Any], probe: Probe) -> Ve
         return COULD_NOT_RUN, f"search() was never reached, so its validation arguments are unknown{m.data_note()}", {}
     errors = [(run, t) for run, t in m.trial_errors() if "KeyError" in (t.get("error") or "")]
     if errors:
-        _run, t = errors[0]
+        run, t = errors[0]
         keys = m.history_keys()
         failed = len(errors)
         total = sum(len(r.get("trials", [])) for r in m.runs)
         logged = f" (logged: {', '.join(keys)})" if keys else ""
-        return CONFIRMED, f"{failed} of {total} trial(s) FAILED with {t['error']}{logged}{m.data_note()}", {}
+        call = m.call_at(run.get("call"))
+        where = f" in the short run of {call}" if call else ""
+        return CONFIRMED, f"{failed} of {total} trial(s) FAILED with {t['error']}{logged}{where}{m.data_note()}", {}
     completed = [t for run in m.runs for t in run.get("trials", []) if t.get("status") == "COMPLETED"]
     if completed:
         return NOT_REPRODUCED, f"the objective was logged; {len(completed)} trial(s) completed ({m.tried()})", {}
@@ -265,14 +267,9 @@ def redeclared(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
 # -- data -------------------------------------------------------------------------------------------------------
 
 
-def _real_data(m: Measurements) -> dict[str, Any] | None:
-    data = m.r.get("data")
-    return data if data and not m.synthetic else None
-
-
 def nan_counts(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
     """NaN/Inf in the arrays the script passed to search()/fit()."""
-    data = _real_data(m)
+    data = m.data()
     if data is None:
         return COULD_NOT_RUN, m.before_capture() or "no data was captured", {}
     bad = [a for a in data["arrays"] if a["nan"] or a["inf"]]
@@ -284,7 +281,7 @@ def nan_counts(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
 
 def label_classes(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
     """Training labels that hold a single class."""
-    data = _real_data(m)
+    data = m.data()
     if data is None:
         return COULD_NOT_RUN, m.before_capture() or "no data was captured", {}
     classes = data.get("classes")

@@ -10,7 +10,7 @@ from typing import Any
 from kerasnanlint.confirm.state import RunState, short
 
 
-def check_data(state: RunState) -> None:
+def check_data(state: RunState) -> dict[str, Any]:
     """NaN/Inf counts and scale of x, y and the validation arrays; label classes; the model's input scaling."""
     from kerasnanlint.confirm import probes
 
@@ -31,8 +31,7 @@ def check_data(state: RunState) -> None:
         data["input_scaled"] = probes.input_scaled(model)
         with contextlib.suppress(Exception):
             data["output_shape"] = [d for d in model.outputs[0].shape]
-    state.result["data"] = data
-    state.save()
+    return data
 
 
 def call_flagged(state: RunState) -> None:

@@ -23,12 +23,11 @@ class Trainer:
         self.state = state
 
     # -- the planned runs ---------------------------------------------------------------------------------------
-    def planned_runs(self) -> None:
+    def planned_runs(self, dirty: bool) -> None:
         """The runs the plan asks for: as written, with the pinned hyperparameters at their top, with each risky
-        activation choice (and a baseline whenever the real data holds NaN/Inf)."""
+        activation choice (and a baseline whenever the real data holds NaN/Inf: ``dirty``)."""
         state = self.state
         wants = set(state.plan.get("runs", []))
-        dirty = any(a["nan"] or a["inf"] for a in state.result.get("data", {}).get("arrays", []))
         if "baseline" in wants or (dirty and not state.synthetic):
             self.run("baseline", why=" - the data holds NaN/Inf" if dirty else "")
         if "lr_top" in wants:
@@ -90,10 +89,15 @@ class Trainer:
             state.result["runs"].append({"name": name, "fixed": fixed, "skipped": "time budget spent"})
             state.save()
             return
+        import keras
+
+        keras.utils.set_random_seed(state.seed)  # each run starts from the seed, whatever ran before it
         label = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "as written"
         state.phase(f"run:{name}", f"short {'search' if tuner_like else 'fit'} ({label}){why}")
         store: list[dict[str, Any]] = []
         run: dict[str, Any] = {"name": name, "fixed": fixed, "synthetic": state.synthetic, "trials": []}
+        if state.call_index is not None:
+            run["call"] = state.call_index
         if builder:
             run["builder"] = builder
         if span:
