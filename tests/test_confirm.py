@@ -524,3 +524,37 @@ def test_confirm_options_are_checked(tmp_path: Path) -> None:
     script.write_text("import keras\n", encoding="utf-8")
     proc = run_cli("confirm", "--batches", "0", str(script))
     assert proc.returncode == 2 and "--batches" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# -- data checks of every input kind -------------------------------------------------------------------------------
+
+INPUTS = DATA / "data_kinds" / "inputs.py"
+
+
+@pytest.fixture(scope="module")
+def input_kinds() -> list[Diagnostic]:
+    """A Dataset, a PyDataset, a generator and a Dataset of strings, each in its own fit(); 4 batches checked."""
+    return run([INPUTS], [finding(INPUTS, "KNL501", 34), finding(INPUTS, "KNL501", 37)], max_batches=4)
+
+
+@runtime
+def test_dataset_checked_for_nan_in_its_first_batches(input_kinds: list[Diagnostic]) -> None:
+    nan = [d for d in input_kinds if d.rule == "KNL503"]
+    assert [d.line for d in nan] == [32]
+    # The NaN of batch 0 is counted; the Inf of batch 12 lies beyond the 4 batches read.
+    assert "x: 1 NaN of 512 values (shape (128, 4); first 4 batches of the tf.data.Dataset)" in nan[0].message
+
+
+@runtime
+def test_pydataset_checked_for_scale(input_kinds: list[Diagnostic]) -> None:
+    scale = [d for d in input_kinds if d.rule == "KNL504"]
+    assert [d.line for d in scale] == [33]
+    assert scale[0].confirmation is not None and "first 4 batches of the Pixels" in scale[0].confirmation.evidence
+
+
+@runtime
+def test_generator_and_strings_skipped_with_a_note(input_kinds: list[Diagnostic]) -> None:
+    by_line = {d.line: d.confirmation for d in input_kinds if d.rule == "KNL501"}
+    assert by_line[34] is not None and "not checked: x (one-shot generator)" in by_line[34].evidence
+    assert by_line[37] is not None and "not checked: x (holds strings)" in by_line[37].evidence
+    assert not [d for d in input_kinds if d.rule in ("KNL503", "KNL504") and d.line in (34, 37)]

@@ -81,9 +81,8 @@ def confirm(
         progress.file(i + 1, plan.path)
         outcome = _run_plan(plan, options, timeout, progress)
         confirmed, extra = confirm_file(plan, outcome, settings)
-        why = _before_capture(plan, outcome)
-        if why:
-            progress.note(f"could not run: {why}")
+        for note in _notes(plan, outcome):
+            progress.note(note)
         for old, new in zip(plan.findings, confirmed, strict=True):
             replaced[id(old)] = new
         added.extend(extra)
@@ -134,8 +133,14 @@ def _run_plan(plan: FilePlan, options: ConfirmOptions, timeout: float, progress:
         return run_child(child_plan, Path(tmp), timeout, options.device, progress.show)
 
 
-def _before_capture(plan: FilePlan, outcome: Outcome) -> str | None:
-    """Why the script never reached search()/fit(), or None."""
+def _notes(plan: FilePlan, outcome: Outcome) -> list[str]:
+    """Lines for stderr: why the script never reached search()/fit(), the data its calls' checks skipped."""
     from kerasnanlint.confirm.measurements import Measurements
 
-    return Measurements(plan, outcome).before_capture()
+    m = Measurements(plan, outcome)
+    why = m.before_capture()
+    notes = [f"could not run: {why}"] if why else []
+    for index, call in enumerate(m.calls):
+        for skipped in (call.get("data") or {}).get("skipped", []):
+            notes.append(f"data checks of {m.call_at(index)}: not checked: {skipped['name']} ({skipped['why']})")
+    return notes

@@ -40,7 +40,14 @@ def snake(name: str) -> str:
 def count(a: dict[str, Any]) -> str:
     """An array's NaN/Inf counts as evidence: "x: 2 NaN of 2048 values (shape (512, 4))"."""
     parts = [f"{a[k]} {'NaN' if k == 'nan' else 'Inf'}" for k in ("nan", "inf") if a[k]]
-    return f"{a['name']}: {' and '.join(parts)} of {a['size']} values (shape {tuple(a['shape'])})"
+    sample = f"; {a['sample']}" if a.get("sample") else ""
+    return f"{a['name']}: {' and '.join(parts)} of {a['size']} values (shape {tuple(a['shape'])}{sample})"
+
+
+def not_checked(data: dict[str, Any]) -> str:
+    """The data the checks skipped, for evidence: "; not checked: x (one-shot generator)"."""
+    notes = [f"{d['name']} ({d['why']})" for d in data.get("skipped", [])]
+    return f"; not checked: {', '.join(notes)}" if notes else ""
 
 
 # -- flagged functions ------------------------------------------------------------------------------------------
@@ -53,7 +60,7 @@ def function(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
     log_name = (direct or {}).get("log_name") or snake(name.split(".")[0])
     keys = m.history_keys()
     as_metric = any(k == log_name or k.endswith("_" + log_name) for k in keys)
-    for run, trial, ev in m.events():
+    for run, trial, ev in m.events(clean_data=True):
         hit = ev["name"].endswith(log_name) if as_metric else ev["kind"] in ("loss", "weight")
         if hit:
             return CONFIRMED, m.describe(run, trial, ev) + f"{m.data_note()}", {"run": run["name"]}
@@ -122,7 +129,7 @@ def constant_output(m: Measurements, entry: dict[str, Any], probe: Probe) -> Ver
 
 
 def _nonfinite_training(m: Measurements) -> Verdict:
-    for run, trial, ev in m.events():
+    for run, trial, ev in m.events(clean_data=True):
         if ev["kind"] in ("loss", "weight"):
             return CONFIRMED, m.describe(run, trial, ev) + m.data_note(), {"run": run["name"]}
     if not m.runs:
@@ -140,7 +147,7 @@ def learning_rate(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdi
         why = (m.builder or {}).get("error") or m.before_capture()
         why = why or "no learning-rate hyperparameter (named lr/learning_rate) was found in the space"
         return COULD_NOT_RUN, why, {}
-    for run, trial, ev in m.events(runs):
+    for run, trial, ev in m.events(runs, clean_data=True):
         return CONFIRMED, m.describe(run, trial, ev) + m.data_note(), {"fixed": run.get("fixed")}
     return NOT_REPRODUCED, f"no non-finite loss, metric or weight in {m.tried(runs)}", {}
 
@@ -276,7 +283,7 @@ def nan_counts(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
     if bad:
         return CONFIRMED, "; ".join(count(a) for a in bad), {}
     names = ", ".join(a["name"] for a in data["arrays"])
-    return NOT_REPRODUCED, f"no NaN or Inf in {names or 'the arrays'} (this run's data)", {}
+    return NOT_REPRODUCED, f"no NaN or Inf in {names or 'the arrays'} (this run's data){not_checked(data)}", {}
 
 
 def label_classes(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:

@@ -144,9 +144,14 @@ class Measurements:
         retried = f" (objective retried as {err['retried_with']})" if err else ""
         return " and ".join(parts) + retried + self.data_note()
 
-    def events(self, runs: list[dict[str, Any]] | None = None) -> Iterator[Event]:
-        """(run, trial, event) for every first non-finite value, in run order."""
+    def events(self, runs: list[dict[str, Any]] | None = None, clean_data: bool = False) -> Iterator[Event]:
+        """(run, trial, event) for every first non-finite value, in run order; with ``clean_data``, only in runs
+        of calls whose data holds no NaN/Inf (a NaN the data brings in judges the data, not the model)."""
+        calls = self.calls
         for run in self.runs if runs is None else runs:
+            data = calls[run["call"]].get("data") or {} if run.get("call") is not None else {}
+            if clean_data and any(a["nan"] or a["inf"] for a in data.get("arrays", [])):
+                continue
             for trial in run.get("trials", []):
                 for fit in trial.get("fits", []):
                     for ev in fit.get("events", []):

@@ -137,11 +137,12 @@ def _input_scale(reporter: _Reporter, data: dict[str, Any], device: str | None) 
     if not wide:
         return
     a = wide[0]
+    sample = f" ({a['sample']})" if a.get("sample") else ""
     hint = "keras.layers.Rescaling(1.0 / 255)" if a["absmax"] <= 255 else "a keras.layers.Normalization layer"
     reporter.add(
         runtime_rule("input_scale"),
         f"inputs `{a['name']}` reach |{a['absmax']:g}| (above input-scale-max {limit:g}) and the model has no "
         f"Rescaling/Normalization layer at its input: large inputs saturate activations and blow up "
         f"gradients; add {hint} as the first layer (or scale the arrays)",
-        Confirmation("confirmed", f"max |{a['name']}| = {a['absmax']:g}, shape {tuple(a['shape'])}", device),
+        Confirmation("confirmed", f"max |{a['name']}| = {a['absmax']:g}, shape {tuple(a['shape'])}{sample}", device),
     )

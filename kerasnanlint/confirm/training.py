@@ -183,10 +183,22 @@ class Trainer:
         kw["epochs"] = max(1, min(int(kw.get("epochs") or 1), epochs))
         if kw.get("steps_per_epoch"):
             kw["steps_per_epoch"] = min(int(kw["steps_per_epoch"]), state.max_batches)
+        else:  # a PyDataset or a generator is cut by steps, as cut() cuts arrays and datasets
+            kw.update(self.steps(args[0] if args else kw.get("x")))
         kw["verbose"] = 0
         user = [c for c in (kw.get("callbacks") or []) if type(c).__name__ not in WRITING_CALLBACKS]
         kw["callbacks"] = [*user, Watch(store, lambda: state.current_trial)]
         return args, kw
+
+    def steps(self, x: Any) -> dict[str, int]:
+        """``steps_per_epoch`` for a PyDataset/Sequence or a generator: at most ``max_batches``."""
+        import keras
+
+        from kerasnanlint.confirm.probes import one_shot
+
+        if isinstance(x, keras.utils.PyDataset) and x.num_batches is not None:
+            return {"steps_per_epoch": min(int(x.num_batches), self.state.max_batches)}
+        return {"steps_per_epoch": self.state.max_batches} if one_shot(x) else {}
 
     def cut(self, v: Any, limit: int) -> Any:
         """``v`` cut to ``limit`` samples (max_batches batches of a dataset)."""
