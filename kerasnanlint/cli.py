@@ -86,6 +86,7 @@ def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
         "--batches", type=int, default=40, help="batches per probe epoch, and of a dataset or generator checked for NaN"
     )
     p.add_argument("--seed", type=int, default=None, help="seed of the script and the probe runs (default 1234)")
+    p.add_argument("--report", type=Path, default=None, help="write an HTML report of the verdicts, trials and curves")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -307,10 +308,13 @@ def _confirm(args: argparse.Namespace, settings: Settings, diagnostics: list[Dia
 
     if min(args.trials, args.epochs, args.batches) < 1:
         raise UsageError("--trials, --epochs and --batches must be at least 1")
+    if args.report is not None and not args.report.parent.is_dir():
+        raise UsageError(f"--report {args.report}: the folder {args.report.parent} does not exist")
     seed = {} if args.seed is None else {"seed": args.seed}
     options = ConfirmOptions(
-        budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs, max_batches=args.batches, **seed
-    )
+        budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs, max_batches=args.batches,
+        report=args.report, **seed,
+    )  # fmt: skip
     try:
         return run_confirm(args.paths, settings, diagnostics, options)
     except ConfirmUnavailable as exc:

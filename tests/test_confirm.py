@@ -7,6 +7,7 @@ confirm call (one child per script) across several assertions, with 1 trial x 1 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -472,15 +473,21 @@ CALLS = DATA / "calls"
 
 
 @pytest.fixture(scope="module")
-def two_runs() -> tuple[list[Diagnostic], list[Diagnostic]]:
-    """The script with a warm-up search, the real search and a fit, confirmed twice with the same seed."""
+def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("report") / "report.html"
+
+
+@pytest.fixture(scope="module")
+def two_runs(report_file: Path) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """The script with a warm-up search, the real search and a fit, confirmed twice with the same seed (the first
+    time writing the HTML report)."""
     diags = [
         finding(CALLS / "two_searches.py", "KNL101", 10),
         finding(CALLS / "two_searches.py", "KNL301", 29),
         finding(CALLS / "no_call.py", "KNL502", 5),
     ]
     paths = [CALLS / "two_searches.py", CALLS / "no_call.py"]
-    return run(paths, diags, seed=7), run(paths, diags, seed=7)
+    return run(paths, diags, seed=7, report=report_file), run(paths, diags, seed=7)
 
 
 @runtime
@@ -558,3 +565,60 @@ def test_generator_and_strings_skipped_with_a_note(input_kinds: list[Diagnostic]
     assert by_line[34] is not None and "not checked: x (one-shot generator)" in by_line[34].evidence
     assert by_line[37] is not None and "not checked: x (holds strings)" in by_line[37].evidence
     assert not [d for d in input_kinds if d.rule in ("KNL503", "KNL504") and d.line in (34, 37)]
+
+
+# -- the HTML report -------------------------------------------------------------------------------------------------
+
+
+@runtime
+def test_json_details_carry_each_trial_and_its_curves(two_runs: tuple[list[Diagnostic], list[Diagnostic]]) -> None:
+    d = next(d for d in two_runs[0] if d.rule == "KNL101")
+    assert d.confirmation is not None
+    (row,) = d.confirmation.details["trials"]  # the runs of the search() the metric belongs to: 1 trial
+    assert row["call"] == "the search() at line 32" and set(row["hp"]) == {"bias"}
+    assert row["first_nonfinite"] == {"name": "precision_metric", "epoch": 1, "batch": 0}
+    assert row["curves"]["precision_metric"][0] == "nan" and isinstance(row["curves"]["loss"][0], float)
+
+
+@runtime
+def test_report_holds_verdicts_trials_and_curves(
+    two_runs: tuple[list[Diagnostic], list[Diagnostic]], report_file: Path
+) -> None:
+    text = report_file.read_text(encoding="utf-8")
+    assert "KNL101" in text and "confirmed" in text and "FAILED (KeyError: &#x27;val_acc&#x27;)" in text
+    assert "precision_metric at epoch 1, batch 0" in text  # the trial table's first non-finite value
+    assert text.count("<svg") == 3 and "first nan: precision_metric" in text  # a plot per trial, NaN marked
+    assert "no search() or fit() reached" in text
+    assert not re.search(r"<script|<link|<img|(src|href)=.https?:", text)  # self-contained: nothing to fetch
+
+
+@runtime
+def test_report_renders_in_headless_chromium(
+    two_runs: tuple[list[Diagnostic], list[Diagnostic]], report_file: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    browser = shutil.which("chromium")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from matplotlib.image import imread
+
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1600",
+         f"--screenshot={shot}", report_file.as_uri()],
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    pixels = imread(shot)[..., :3]
+    assert pixels.shape[:2] == (1600, 1200)
+    inked = (pixels.min(axis=2) < 0.9).mean()
+    assert inked > 0.02, inked  # text, tables and curves, not a blank page
+    red = ((pixels[..., 0] > 0.8) & (pixels[..., 1] < 0.3) & (pixels[..., 2] < 0.3)).sum()
+    assert red > 20  # the first-NaN markers
+
+
+def test_report_in_a_missing_folder_exits_2(tmp_path: Path) -> None:
+    script = tmp_path / "a.py"
+    script.write_text("import keras\n", encoding="utf-8")
+    proc = run_cli("confirm", "--report", str(tmp_path / "missing" / "r.html"), str(script))
+    assert proc.returncode == 2 and "does not exist" in proc.stderr and "Traceback" not in proc.stderr

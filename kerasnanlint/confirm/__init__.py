@@ -20,6 +20,7 @@ from kerasnanlint.diagnostics import Diagnostic
 
 if TYPE_CHECKING:  # imported when used: the child process imports this package and needs none of them
     from kerasnanlint.config import Settings
+    from kerasnanlint.confirm.html_report import Section
     from kerasnanlint.confirm.plan import FilePlan
     from kerasnanlint.confirm.progress import Progress
     from kerasnanlint.confirm.spawn import Outcome
@@ -40,15 +41,18 @@ class ConfirmOptions:
     epochs: int = 1  # epochs per probe trial (never more than the script asked for)
     max_batches: int = 40  # batches per epoch, and the batches of a dataset or generator the data checks read
     seed: int = DEFAULT_SEED  # seeds Python, NumPy and the backend before the script and before each short run
+    report: Path | None = None  # write the HTML report there (its folder must exist)
 
 
 class ConfirmUnavailable(Exception):
     """Runtime-confirm cannot run here (the runtime extra is missing); the message says how to fix it."""
 
 
-def missing_extra() -> str | None:
-    """The message to print when the runtime extra is not installed, else None (never imports TensorFlow)."""
-    missing = [m for m in RUNTIME_MODULES if importlib.util.find_spec(m) is None]
+def missing_extra(with_report: bool = False) -> str | None:
+    """The message to print when the runtime extra (and matplotlib for ``--report``) is not installed, else None
+    (never imports TensorFlow)."""
+    wanted = RUNTIME_MODULES + (("matplotlib",) if with_report else ())
+    missing = [m for m in wanted if importlib.util.find_spec(m) is None]
     if not missing:
         return None
     return f"runtime-confirm needs the runtime extra (missing: {', '.join(missing)}); install it with: {INSTALL}"
@@ -63,13 +67,14 @@ def confirm(
     from kerasnanlint.confirm.progress import Progress
     from kerasnanlint.confirm.report import confirm_file
 
-    message = missing_extra()
+    options = options or ConfirmOptions()
+    message = missing_extra(with_report=options.report is not None)
     if message:
         raise ConfirmUnavailable(message)
-    options = options or ConfirmOptions()
     plans = _plans(paths, settings, diagnostics)
     replaced: dict[int, Diagnostic] = {}
     added: list[Diagnostic] = []
+    sections: list[Section] = []
     progress = Progress(len(plans))
     start = time.monotonic()
     for i, plan in enumerate(plans):
@@ -86,7 +91,12 @@ def confirm(
         for old, new in zip(plan.findings, confirmed, strict=True):
             replaced[id(old)] = new
         added.extend(extra)
+        sections.append(_section(plan, outcome, confirmed + extra))
     progress.done()
+    if options.report is not None:
+        from kerasnanlint.confirm.html_report import write_report
+
+        write_report(options.report, sections)
     out = [replaced.get(id(d), d) for d in diagnostics] + added
     out.sort(key=Diagnostic.sort_key)
     return out
@@ -144,3 +154,15 @@ def _notes(plan: FilePlan, outcome: Outcome) -> list[str]:
         for skipped in (call.get("data") or {}).get("skipped", []):
             notes.append(f"data checks of {m.call_at(index)}: not checked: {skipped['name']} ({skipped['why']})")
     return notes
+
+
+def _section(plan: FilePlan, outcome: Outcome, diagnostics: list[Diagnostic]) -> Section:
+    """The report's part for one script: its findings, the trials of all its short runs, its device."""
+    from kerasnanlint.confirm.html_report import Section
+    from kerasnanlint.confirm.measurements import Measurements
+
+    m = Measurements(plan, outcome)
+    every = [run for run in m.r.get("runs", []) if not run.get("skipped")]
+    m.runs = every  # the report shows the fallbacks' runs too, not only those of the script's calls
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    return Section(plan.path, ordered, m.trial_rows(), m.r.get("device"), m.before_capture())

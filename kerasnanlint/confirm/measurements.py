@@ -170,6 +170,30 @@ class Measurements:
         """(run, trial) of every trial that failed with an error."""
         return [(run, t) for run in self.runs for t in run.get("trials", []) if t.get("error")]
 
+    def trial_rows(self) -> list[dict[str, Any]]:
+        """One row per trial (a fit counts as one) of the runs: call, hyperparameters, score, status, the first
+        non-finite value and the per-batch curves (``--format json`` details and the HTML report)."""
+        rows = []
+        for run in self.runs:
+            for trial in run.get("trials", []):
+                fits = trial.get("fits", [])
+                first = next((e for f in fits for e in f.get("events", [])), None)
+                rows.append(
+                    {
+                        "call": self.call_at(run.get("call")) or None,
+                        "run": run["name"],
+                        "trial": trial.get("id"),
+                        "hp": trial.get("hp") or run.get("fixed") or {},
+                        "status": trial.get("status"),
+                        "error": trial.get("error") or run.get("error"),
+                        "score": trial.get("score"),
+                        "first_nonfinite": {k: first[k] for k in ("name", "epoch", "batch")} if first else None,
+                        "curves": fits[0].get("curves", {}) if fits else {},
+                        "epoch_ends": fits[0].get("epoch_ends", []) if fits else [],
+                    }
+                )
+        return rows
+
     def runs_named(self, *prefixes: str) -> list[dict[str, Any]]:
         """The runs of these probes ("lr_top", "baseline"; a builder's runs are named "builder:probe")."""
         return [run for run in self.runs if run["name"].split(":")[-1].startswith(prefixes)]

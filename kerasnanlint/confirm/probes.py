@@ -22,6 +22,7 @@ SCALING_LAYERS = {
     "GroupNormalization",
     "Lambda",  # may divide by 255; we cannot tell, so we assume it scales
 }
+MAX_POINTS = 2000  # batches kept per curve
 
 
 def _finite(value: Any) -> bool | None:
@@ -60,7 +61,8 @@ class Watch(keras.callbacks.Callback):
         return Watch(self.store, self.tag)
 
     def on_train_begin(self, logs=None) -> None:
-        self.rec = {"events": [], "epochs": [], "history_keys": [], "batches": 0}
+        # curves: each logged value per batch (non-finite ones as strings), the data of the report's plots
+        self.rec = {"events": [], "epochs": [], "history_keys": [], "batches": 0, "curves": {}, "epoch_ends": []}
         if self.tag is not None:
             self.rec["trial"] = self.tag()
         self.store.append(self.rec)
@@ -83,6 +85,9 @@ class Watch(keras.callbacks.Callback):
         assert self.rec is not None
         self.rec["batches"] += 1
         for key, value in (logs or {}).items():
+            curve = self.rec["curves"].setdefault(key, [])
+            if len(curve) < MAX_POINTS:
+                curve.append(nan_safe_float(value))
             if _finite(value) is False:
                 self._event("loss" if key.endswith("loss") else "metric", key, _show(value), batch)
         if batch % self.weight_every == 0 and not any(e["kind"] == "weight" for e in self.rec["events"]):
@@ -96,6 +101,7 @@ class Watch(keras.callbacks.Callback):
         assert self.rec is not None
         logs = logs or {}
         self.rec["history_keys"] = sorted(logs)
+        self.rec["epoch_ends"].append(self.rec["batches"])
         row = {}
         for key, value in logs.items():
             ok = _finite(value)

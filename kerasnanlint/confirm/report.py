@@ -43,8 +43,10 @@ def confirm_file(plan: FilePlan, outcome: Outcome, settings: Settings) -> tuple[
     details_common = {"seconds": round(outcome.seconds, 1), **({"seed": m.r["seed"]} if "seed" in m.r else {})}
     out = []
     for d, entry in zip(plan.findings, plan.entries, strict=True):
-        v, evidence, details = verdict(Measurements(plan, outcome, entry), entry)
-        out.append(d.with_(confirmation=Confirmation(v, evidence, device, {**details, **details_common})))
+        narrowed = Measurements(plan, outcome, entry)
+        v, evidence, details = verdict(narrowed, entry)
+        trials = {"trials": narrowed.trial_rows()} if narrowed.runs else {}
+        out.append(d.with_(confirmation=Confirmation(v, evidence, device, {**details, **details_common, **trials})))
     return out, runtime_only(m, settings, device)
 
 
