@@ -296,7 +296,7 @@ def test_seed2_objective_direction_confirmed_by_construction_error(seeds: list[d
     c = _seed(seeds, "seed2", "KNL303")
     assert c["verdict"] == "confirmed"
     assert "ValueError at tuner construction" in c["evidence"] and "val_custom_metric" in c["evidence"]
-    assert c["device"] == "CPU"
+    assert c["device"] == "CPU, TensorFlow backend"
 
 
 @runtime
@@ -622,3 +622,77 @@ def test_report_in_a_missing_folder_exits_2(tmp_path: Path) -> None:
     script.write_text("import keras\n", encoding="utf-8")
     proc = run_cli("confirm", "--report", str(tmp_path / "missing" / "r.html"), str(script))
     assert proc.returncode == 2 and "does not exist" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# -- backends ------------------------------------------------------------------------------------------------------
+
+BACKENDS = DATA / "backends"
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+@runtime
+@pytest.mark.skipif(not _installed("jax"), reason="needs JAX (the jax extra, part of dev)")
+def test_script_selecting_jax_runs_on_jax() -> None:
+    out = run([BACKENDS / "jax_nan.py"], [])
+    (nan,) = [d for d in out if d.rule == "KNL503"]
+    assert nan.confirmation is not None and nan.confirmation.device == "CPU, JAX backend"
+    assert "x: 1 NaN of 384 values" in nan.message and "= nan first at epoch 1" in nan.confirmation.evidence
+
+
+@runtime
+@pytest.mark.skipif(_installed("torch"), reason="PyTorch is installed, so its absence cannot be shown")
+def test_backend_not_installed_could_not_run_names_the_extra() -> None:
+    out = run([BACKENDS / "torch_labels.py"], [finding(BACKENDS / "torch_labels.py", "KNL502", 9)])
+    v, evidence = verdict(out, "KNL502", "torch_labels")
+    assert v == "could not run"
+    assert "PyTorch backend (KERAS_BACKEND=torch), which is not installed" in evidence
+    assert 'pip install "kerasnanlint[torch]"' in evidence
+
+
+# -- many scripts: warm workers, --jobs, --shard ------------------------------------------------------------------
+
+
+def test_shard_splits_the_scripts_deterministically(tmp_path: Path) -> None:
+    from kerasnanlint.confirm import shard
+
+    plans = [FilePlan(f"s{i}.py", tmp_path / f"s{i}.py", "") for i in (3, 1, 4, 0, 2)]
+    parts = [[p.path for p in shard(plans, (i, 2))] for i in (1, 2)]
+    assert parts == [["s0.py", "s2.py", "s4.py"], ["s1.py", "s3.py"]]
+    assert shard(list(reversed(plans)), (1, 2)) == shard(plans, (1, 2))  # the order found does not matter
+    assert shard(plans, None) == plans
+
+
+@pytest.mark.parametrize("bad", ["0/2", "3/2", "1-2", "x"])
+def test_bad_shard_exits_2(tmp_path: Path, bad: str) -> None:
+    script = tmp_path / "a.py"
+    script.write_text("import keras\n", encoding="utf-8")
+    proc = run_cli("confirm", "--shard", bad, str(script))
+    assert proc.returncode == 2 and "--shard" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@runtime
+def test_warm_worker_runs_each_script_in_a_fresh_process() -> None:
+    from kerasnanlint.confirm import _run_all
+
+    folder = DATA / "isolation"
+    plans = [make_plan(folder / name, name, []) for name in ("a_leaks.py", "b_checks.py", "c_checks.py")]
+    assert all(plans)
+    outcomes = _run_all([p for p in plans if p], ConfirmOptions(budget=200, device="cpu", trials=1, jobs=1))
+    results = [o.result or {} for o in outcomes]
+    assert [r.get("warm") for r in results] == [True, True, True]  # Keras imported once, in the worker
+    assert [len(r.get("calls", [])) for r in results] == [1, 1, 1]
+    for r in results[1:]:  # nothing the first script left is seen by the next ones
+        assert [a["nan"] for a in r["calls"][0]["data"]["arrays"]] == [0, 0], r["calls"][0]["data"]
+
+
+@runtime
+def test_jobs_2_over_a_folder_with_a_broken_script() -> None:
+    broken = DATA / "broken"
+    out = run([broken / "c_raises.py", broken / "d_nan_data.py", DATA / "isolation" / "b_checks.py"], [], jobs=2)
+    assert [d.rule for d in out if "d_nan_data" in d.path] == ["KNL503"]
+    assert not [d for d in out if "b_checks" in d.path]

@@ -16,6 +16,7 @@ import traceback
 import warnings
 from typing import Any
 
+from kerasnanlint.confirm import backends
 from kerasnanlint.confirm.fallback import BuilderRuns, synthesize, tuner_runs
 from kerasnanlint.confirm.intercept import Interceptor
 from kerasnanlint.confirm.measure import call_flagged, check_data
@@ -24,33 +25,35 @@ from kerasnanlint.confirm.training import Trainer
 
 
 def start(state: RunState) -> bool:
-    """Import TensorFlow (and KerasTuner when the script uses it), pick the device, log warnings; False when the
-    requested device is missing (recorded as fatal)."""
-    state.phase("import", "importing TensorFlow/Keras")
-    import keras
-    import tensorflow as tf
-
-    # Python, NumPy and backend generators seeded; TensorFlow's ops made deterministic (same first NaN batch).
-    keras.utils.set_random_seed(state.seed)
-    tf.config.experimental.enable_op_determinism()
+    """Import Keras under the script's backend (and KerasTuner when the script uses it), seed it, pick the device,
+    log warnings; False when the backend or the requested device is missing (recorded as fatal)."""
+    state.phase("import", "importing Keras and its backend")
+    state.result["warm"] = "keras" in sys.modules  # forked from a warm worker: the import was paid once there
+    try:
+        import keras
+    except ImportError as exc:
+        why = backends.not_installed(exc)
+        if why is None:
+            raise
+        state.result["fatal"] = why
+        state.save()
+        return False
+    backend = keras.backend.backend()
+    # Python, NumPy and the backend seeded, its deterministic kernels on: the same first NaN batch every run.
+    backends.seed_and_fix(backend, state.seed)
     state.result["seed"] = state.seed
-
     with open(state.script, "rb") as fh:
         source = fh.read()
     if b"keras_tuner" in source or b"kerastuner" in source:
         import keras_tuner
 
         state.kt = keras_tuner
-    gpus = tf.config.list_physical_devices("GPU")
-    if state.plan["device"] == "gpu" and not gpus:
-        state.result["fatal"] = "--device gpu, but TensorFlow sees no GPU"
+    shown = backends.device(backend, state.plan["device"])
+    if shown is None:
+        state.result["fatal"] = f"--device gpu, but the {backend} backend sees no GPU"
         state.save()
         return False
-    if gpus and state.plan["device"] != "cpu":
-        details = tf.config.experimental.get_device_details(gpus[0])
-        state.result["device"] = f"GPU ({details.get('device_name', gpus[0].name)})"
-    else:
-        state.result["device"] = "CPU"
+    state.result["device"] = shown
     log_warnings(state)
     return True
 
@@ -135,6 +138,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.exit(main(sys.argv[1:]))

@@ -12,6 +12,7 @@ import re
 import time
 from typing import Any
 
+from kerasnanlint.confirm import backends
 from kerasnanlint.confirm.names import LR_NAME, WRITING_CALLBACKS, hp_info, risky
 from kerasnanlint.confirm.state import RunState, short
 
@@ -91,7 +92,7 @@ class Trainer:
             return
         import keras
 
-        keras.utils.set_random_seed(state.seed)  # each run starts from the seed, whatever ran before it
+        backends.seed_and_fix(keras.backend.backend(), state.seed)  # each run starts from the seed
         label = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "as written"
         state.phase(f"run:{name}", f"short {'search' if tuner_like else 'fit'} ({label}){why}")
         store: list[dict[str, Any]] = []
