@@ -25,8 +25,8 @@ STOP_AFTER = (2.0, 30.0, 0.25)  # after the first call the script may run on: a 
 
 
 class Captured(BaseException):
-    """Raised out of search()/fit() to stop the user's script; a BaseException so `except Exception` in the
-    user's code does not swallow it."""
+    """Raised into the user's script to stop it (its time after the first call is up, or MAX_CALLS calls were
+    made); a BaseException so `except Exception` in the user's code does not swallow it."""
 
 
 class Interceptor:

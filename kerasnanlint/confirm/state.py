@@ -62,16 +62,15 @@ class RunState:
     result: dict[str, Any] = field(default_factory=_new_result)
     globals: dict[str, Any] = field(default_factory=dict)  # the script's module namespace
     kt: Any = None  # the keras_tuner module, once imported
-    tuner: Any = None  # the tuner whose search() was captured
+    tuner: Any = None  # the tuner of the call being measured (its search())
     tuner_calls: list[TunerCall] = field(default_factory=list)  # every tuner construction while the script ran
     tuners: list[Any] = field(default_factory=list)  # every tuner constructed
     compiled: list[Any] = field(default_factory=list)  # every model compiled, with the line of its compile()
     compile_lines: list[int | None] = field(default_factory=list)
     compile_stacks: list[list[int]] = field(default_factory=list)  # the script's lines on the stack at compile()
-    model: Any = None  # the model whose fit() was captured
+    model: Any = None  # the model of the call being measured (its fit())
     fit_args: tuple[Any, ...] = ()
     fit_kwargs: dict[str, Any] = field(default_factory=dict)
-    kind: str | None = None  # "search" | "fit": which call was captured
     synthetic: bool = False  # fit_args/fit_kwargs were made up, not the script's
     current_trial: str | None = None
     calls: list[Call] = field(default_factory=list)  # every search()/fit() the script made, in order
@@ -178,13 +177,13 @@ class RunState:
     def on_call(self, index: int) -> Iterator[Call]:
         """Measure and train as call ``index`` did: its tuner or model and its arguments."""
         call = self.calls[index]
-        saved = self.tuner, self.model, self.fit_args, self.fit_kwargs, self.kind, self.call_index
-        self.kind, self.fit_args, self.fit_kwargs, self.call_index = call.kind, call.args, call.kwargs, index
+        saved = self.tuner, self.model, self.fit_args, self.fit_kwargs, self.call_index
+        self.fit_args, self.fit_kwargs, self.call_index = call.args, call.kwargs, index
         self.tuner, self.model = (call.target, None) if call.kind == "search" else (None, call.target)
         try:
             yield call
         finally:
-            self.tuner, self.model, self.fit_args, self.fit_kwargs, self.kind, self.call_index = saved
+            self.tuner, self.model, self.fit_args, self.fit_kwargs, self.call_index = saved
 
     @contextlib.contextmanager
     def training_on(self, fit_args: tuple[Any, ...], fit_kwargs: dict[str, Any], tuner: Any = None) -> Iterator[None]:
