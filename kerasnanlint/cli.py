@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Collection, Iterator
@@ -84,6 +85,12 @@ def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
     p.add_argument("--trials", type=int, default=2, help="trials per probe search")
     p.add_argument("--epochs", type=int, default=1, help="epochs per probe trial")
+    p.add_argument(
+        "--batches", type=int, default=40, help="batches per probe epoch, and of a dataset or generator checked for NaN"
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed of the script and the probe runs (default 1234)")
+    p.add_argument("--report", type=Path, default=None, help="write an HTML report of the verdicts, trials and curves")
+    p.add_argument("--shard", default=None, metavar="I/N", help="run only the I-th of N parts of the scripts (CI)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -321,11 +328,29 @@ def _confirm(args: argparse.Namespace, settings: Settings, diagnostics: list[Dia
     from kerasnanlint.confirm import ConfirmOptions, ConfirmUnavailable
     from kerasnanlint.confirm import confirm as run_confirm
 
-    options = ConfirmOptions(budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs)
+    if min(args.trials, args.epochs, args.batches) < 1:
+        raise UsageError("--trials, --epochs and --batches must be at least 1")
+    if args.report is not None and not args.report.parent.is_dir():
+        raise UsageError(f"--report {args.report}: the folder {args.report.parent} does not exist")
+    seed = {} if args.seed is None else {"seed": args.seed}
+    options = ConfirmOptions(
+        budget=args.budget, device=args.device, trials=args.trials, epochs=args.epochs, max_batches=args.batches,
+        report=args.report, jobs=args.jobs or 1, shard=_shard(args.shard), **seed,
+    )  # fmt: skip
     try:
         return run_confirm(args.paths, settings, diagnostics, options)
     except ConfirmUnavailable as exc:
         raise UsageError(str(exc)) from None
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    """``--shard I/N`` as (I, N), 1 <= I <= N."""
+    if text is None:
+        return None
+    found = re.fullmatch(r"(\d+)/(\d+)", text.strip())
+    if not found or not 1 <= int(found.group(1)) <= int(found.group(2)):
+        raise UsageError(f"--shard {text}: expected I/N with 1 <= I <= N, e.g. --shard 2/4")
+    return int(found.group(1)), int(found.group(2))
 
 
 @dataclass(frozen=True)

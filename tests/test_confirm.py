@@ -7,9 +7,11 @@ confirm call (one child per script) across several assertions, with 1 trial x 1 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,9 +53,9 @@ def finding(path: Path, rule: str, line: int) -> Diagnostic:
     return Diagnostic(rule, rule.lower(), Severity.WARNING, shown, line, 1, line, 2, "static finding", where=where)
 
 
-def run(paths: list[Path], diagnostics: list[Diagnostic], budget: float = 240) -> list[Diagnostic]:
-    options = ConfirmOptions(budget=budget, device="cpu", trials=1, epochs=1)
-    return confirm(paths, Settings(root=ROOT), diagnostics, options)
+def run(paths: list[Path], diagnostics: list[Diagnostic], budget: float = 240, **options: Any) -> list[Diagnostic]:
+    chosen = ConfirmOptions(budget=budget, device="cpu", trials=1, epochs=1, **options)
+    return confirm(paths, Settings(root=ROOT), diagnostics, chosen)
 
 
 def verdict(diags: list[Diagnostic], rule: str, name: str = "") -> tuple[str, str]:
@@ -294,7 +296,7 @@ def test_seed2_objective_direction_confirmed_by_construction_error(seeds: list[d
     c = _seed(seeds, "seed2", "KNL303")
     assert c["verdict"] == "confirmed"
     assert "ValueError at tuner construction" in c["evidence"] and "val_custom_metric" in c["evidence"]
-    assert c["device"] == "CPU"
+    assert c["device"] == "CPU, TensorFlow backend"
 
 
 @runtime
@@ -463,3 +465,234 @@ def test_notebook_definitions_probed_by_name_and_span(notebooks: list[dict]) -> 
     assert "`precision` called directly" in found["KNL101"]["confirmation"]["evidence"]
     c = found["KNL301"]["confirmation"]
     assert c["verdict"] == "confirmed" and "the tuner built at cell 4, line 2, on synthetic data" in c["evidence"], c
+
+
+# -- every search()/fit() call, seeded -----------------------------------------------------------------------------
+
+CALLS = DATA / "calls"
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("report") / "report.html"
+
+
+@pytest.fixture(scope="module")
+def two_runs(report_file: Path) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """The script with a warm-up search, the real search and a fit, confirmed twice with the same seed (the first
+    time writing the HTML report)."""
+    diags = [
+        finding(CALLS / "two_searches.py", "KNL101", 10),
+        finding(CALLS / "two_searches.py", "KNL301", 29),
+        finding(CALLS / "no_call.py", "KNL502", 5),
+    ]
+    paths = [CALLS / "two_searches.py", CALLS / "no_call.py"]
+    return run(paths, diags, seed=7, report=report_file), run(paths, diags, seed=7)
+
+
+@runtime
+def test_each_call_judges_its_own_findings(two_runs: tuple[list[Diagnostic], list[Diagnostic]]) -> None:
+    out = two_runs[0]
+    v, evidence = verdict(out, "KNL101", "two_searches")
+    assert v == "confirmed"  # the metric of the second search, not the warm-up's or the fit's NaN loss
+    assert "metric `precision_metric` = nan" in evidence and "(trial 0: bias=" in evidence
+    assert "in the short run of the search() at line 32" in evidence
+    v, evidence = verdict(out, "KNL301", "two_searches")
+    assert v == "confirmed" and "KeyError: 'val_acc'" in evidence and "the search() at line 30" in evidence
+    nan = [d for d in out if d.rule == "KNL503"]
+    assert [(d.line, d.path.endswith("two_searches.py")) for d in nan] == [(37, True)]  # at the fit, not a search
+    assert nan[0].confirmation is not None and "the fit() at line 37" in nan[0].confirmation.evidence
+
+
+@runtime
+def test_a_script_without_a_training_call_could_not_run(two_runs: tuple[list[Diagnostic], list[Diagnostic]]) -> None:
+    v, evidence = verdict(two_runs[0], "KNL502", "no_call")
+    assert v == "could not run" and evidence.startswith("no search() or fit() reached")
+
+
+@runtime
+def test_two_seeded_runs_give_the_same_verdicts_and_evidence(
+    two_runs: tuple[list[Diagnostic], list[Diagnostic]],
+) -> None:
+    def shown(diags: list[Diagnostic]) -> list[tuple[str, int, str, str, Any]]:
+        return [
+            (d.rule, d.line, d.confirmation.verdict, d.confirmation.evidence, d.confirmation.details.get("seed"))
+            for d in diags
+            if d.confirmation is not None
+        ]
+
+    first, second = shown(two_runs[0]), shown(two_runs[1])
+    assert first == second and len(first) == 4
+    assert {seed for rule, *_, seed in first if rule != "KNL503"} == {7}  # the lint findings' details
+
+
+def test_confirm_options_are_checked(tmp_path: Path) -> None:
+    script = tmp_path / "a.py"
+    script.write_text("import keras\n", encoding="utf-8")
+    proc = run_cli("confirm", "--batches", "0", str(script))
+    assert proc.returncode == 2 and "--batches" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# -- data checks of every input kind -------------------------------------------------------------------------------
+
+INPUTS = DATA / "data_kinds" / "inputs.py"
+
+
+@pytest.fixture(scope="module")
+def input_kinds() -> list[Diagnostic]:
+    """A Dataset, a PyDataset, a generator and a Dataset of strings, each in its own fit(); 4 batches checked."""
+    return run([INPUTS], [finding(INPUTS, "KNL501", 34), finding(INPUTS, "KNL501", 37)], max_batches=4)
+
+
+@runtime
+def test_dataset_checked_for_nan_in_its_first_batches(input_kinds: list[Diagnostic]) -> None:
+    nan = [d for d in input_kinds if d.rule == "KNL503"]
+    assert [d.line for d in nan] == [32]
+    # The NaN of batch 0 is counted; the Inf of batch 12 lies beyond the 4 batches read.
+    assert "x: 1 NaN of 512 values (shape (128, 4); first 4 batches of the tf.data.Dataset)" in nan[0].message
+
+
+@runtime
+def test_pydataset_checked_for_scale(input_kinds: list[Diagnostic]) -> None:
+    scale = [d for d in input_kinds if d.rule == "KNL504"]
+    assert [d.line for d in scale] == [33]
+    assert scale[0].confirmation is not None and "first 4 batches of the Pixels" in scale[0].confirmation.evidence
+
+
+@runtime
+def test_generator_and_strings_skipped_with_a_note(input_kinds: list[Diagnostic]) -> None:
+    by_line = {d.line: d.confirmation for d in input_kinds if d.rule == "KNL501"}
+    assert by_line[34] is not None and "not checked: x (one-shot generator)" in by_line[34].evidence
+    assert by_line[37] is not None and "not checked: x (holds strings)" in by_line[37].evidence
+    assert not [d for d in input_kinds if d.rule in ("KNL503", "KNL504") and d.line in (34, 37)]
+
+
+# -- the HTML report -------------------------------------------------------------------------------------------------
+
+
+@runtime
+def test_json_details_carry_each_trial_and_its_curves(two_runs: tuple[list[Diagnostic], list[Diagnostic]]) -> None:
+    d = next(d for d in two_runs[0] if d.rule == "KNL101")
+    assert d.confirmation is not None
+    (row,) = d.confirmation.details["trials"]  # the runs of the search() the metric belongs to: 1 trial
+    assert row["call"] == "the search() at line 32" and set(row["hp"]) == {"bias"}
+    assert row["first_nonfinite"] == {"name": "precision_metric", "epoch": 1, "batch": 0}
+    assert row["curves"]["precision_metric"][0] == "nan" and isinstance(row["curves"]["loss"][0], float)
+
+
+@runtime
+def test_report_holds_verdicts_trials_and_curves(
+    two_runs: tuple[list[Diagnostic], list[Diagnostic]], report_file: Path
+) -> None:
+    text = report_file.read_text(encoding="utf-8")
+    assert "KNL101" in text and "confirmed" in text and "FAILED (KeyError: &#x27;val_acc&#x27;)" in text
+    assert "precision_metric at epoch 1, batch 0" in text  # the trial table's first non-finite value
+    assert text.count("<svg") == 3 and "first nan: precision_metric" in text  # a plot per trial, NaN marked
+    assert "no search() or fit() reached" in text
+    assert not re.search(r"<script|<link|<img|(src|href)=.https?:", text)  # self-contained: nothing to fetch
+
+
+@runtime
+def test_report_renders_in_headless_chromium(
+    two_runs: tuple[list[Diagnostic], list[Diagnostic]], report_file: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    browser = shutil.which("chromium")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from matplotlib.image import imread
+
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1600",
+         f"--screenshot={shot}", report_file.as_uri()],
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    pixels = imread(shot)[..., :3]
+    assert pixels.shape[:2] == (1600, 1200)
+    inked = (pixels.min(axis=2) < 0.9).mean()
+    assert inked > 0.02, inked  # text, tables and curves, not a blank page
+    red = ((pixels[..., 0] > 0.8) & (pixels[..., 1] < 0.3) & (pixels[..., 2] < 0.3)).sum()
+    assert red > 20  # the first-NaN markers
+
+
+def test_report_in_a_missing_folder_exits_2(tmp_path: Path) -> None:
+    script = tmp_path / "a.py"
+    script.write_text("import keras\n", encoding="utf-8")
+    proc = run_cli("confirm", "--report", str(tmp_path / "missing" / "r.html"), str(script))
+    assert proc.returncode == 2 and "does not exist" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# -- backends ------------------------------------------------------------------------------------------------------
+
+BACKENDS = DATA / "backends"
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+@runtime
+@pytest.mark.skipif(not _installed("jax"), reason="needs JAX (the jax extra, part of dev)")
+def test_script_selecting_jax_runs_on_jax() -> None:
+    out = run([BACKENDS / "jax_nan.py"], [])
+    (nan,) = [d for d in out if d.rule == "KNL503"]
+    assert nan.confirmation is not None and nan.confirmation.device == "CPU, JAX backend"
+    assert "x: 1 NaN of 384 values" in nan.message and "= nan first at epoch 1" in nan.confirmation.evidence
+
+
+@runtime
+@pytest.mark.skipif(_installed("torch"), reason="PyTorch is installed, so its absence cannot be shown")
+def test_backend_not_installed_could_not_run_names_the_extra() -> None:
+    out = run([BACKENDS / "torch_labels.py"], [finding(BACKENDS / "torch_labels.py", "KNL502", 9)])
+    v, evidence = verdict(out, "KNL502", "torch_labels")
+    assert v == "could not run"
+    assert "PyTorch backend (KERAS_BACKEND=torch), which is not installed" in evidence
+    assert 'pip install "kerasnanlint[torch]"' in evidence
+
+
+# -- many scripts: warm workers, --jobs, --shard ------------------------------------------------------------------
+
+
+def test_shard_splits_the_scripts_deterministically(tmp_path: Path) -> None:
+    from kerasnanlint.confirm import shard
+
+    plans = [FilePlan(f"s{i}.py", tmp_path / f"s{i}.py", "") for i in (3, 1, 4, 0, 2)]
+    parts = [[p.path for p in shard(plans, (i, 2))] for i in (1, 2)]
+    assert parts == [["s0.py", "s2.py", "s4.py"], ["s1.py", "s3.py"]]
+    assert shard(list(reversed(plans)), (1, 2)) == shard(plans, (1, 2))  # the order found does not matter
+    assert shard(plans, None) == plans
+
+
+@pytest.mark.parametrize("bad", ["0/2", "3/2", "1-2", "x"])
+def test_bad_shard_exits_2(tmp_path: Path, bad: str) -> None:
+    script = tmp_path / "a.py"
+    script.write_text("import keras\n", encoding="utf-8")
+    proc = run_cli("confirm", "--shard", bad, str(script))
+    assert proc.returncode == 2 and "--shard" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@runtime
+def test_warm_worker_runs_each_script_in_a_fresh_process() -> None:
+    from kerasnanlint.confirm import _run_all
+
+    folder = DATA / "isolation"
+    plans = [make_plan(folder / name, name, []) for name in ("a_leaks.py", "b_checks.py", "c_checks.py")]
+    assert all(plans)
+    outcomes = _run_all([p for p in plans if p], ConfirmOptions(budget=200, device="cpu", trials=1, jobs=1))
+    results = [o.result or {} for o in outcomes]
+    assert [r.get("warm") for r in results] == [True, True, True]  # Keras imported once, in the worker
+    assert [len(r.get("calls", [])) for r in results] == [1, 1, 1]
+    for r in results[1:]:  # nothing the first script left is seen by the next ones
+        assert [a["nan"] for a in r["calls"][0]["data"]["arrays"]] == [0, 0], r["calls"][0]["data"]
+
+
+@runtime
+def test_jobs_2_over_a_folder_with_a_broken_script() -> None:
+    broken = DATA / "broken"
+    out = run([broken / "c_raises.py", broken / "d_nan_data.py", DATA / "isolation" / "b_checks.py"], [], jobs=2)
+    assert [d.rule for d in out if "d_nan_data" in d.path] == ["KNL503"]
+    assert not [d for d in out if "b_checks" in d.path]

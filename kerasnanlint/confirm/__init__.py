@@ -10,7 +10,10 @@ Independent of the CLI: it takes ``ConfirmOptions`` and raises ``ConfirmUnavaila
 from __future__ import annotations
 
 import importlib.util
+import os
+import queue
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,33 +23,41 @@ from kerasnanlint.diagnostics import Diagnostic
 
 if TYPE_CHECKING:  # imported when used: the child process imports this package and needs none of them
     from kerasnanlint.config import Settings
+    from kerasnanlint.confirm.html_report import Section
     from kerasnanlint.confirm.plan import FilePlan
     from kerasnanlint.confirm.progress import Progress
-    from kerasnanlint.confirm.spawn import Outcome
+    from kerasnanlint.confirm.spawn import Outcome, Worker
 
 RUNTIME_MODULES = ("tensorflow", "keras", "keras_tuner", "tensorboard", "numpy")
 INSTALL = 'pip install "kerasnanlint[runtime]"'
+DEFAULT_SEED = 1234
 MIN_CHILD_SECONDS = 12.0  # importing keras_tuner alone takes ~6 s on a small CPU
 
 
 @dataclass(frozen=True)
 class ConfirmOptions:
-    """How much runtime-confirm may run (the CLI's --budget, --device, --trials, --epochs)."""
+    """How much runtime-confirm may run (the CLI's --budget, --device, --trials, --epochs, --batches, --seed)."""
 
     budget: float = 120.0  # wall seconds for all scripts together
     device: str = "auto"  # "auto" | "cpu" | "gpu"
     trials: int = 2  # trials per probe search
     epochs: int = 1  # epochs per probe trial (never more than the script asked for)
-    max_batches: int = 40  # batches per epoch
+    max_batches: int = 40  # batches per epoch, and the batches of a dataset or generator the data checks read
+    seed: int = DEFAULT_SEED  # seeds Python, NumPy and the backend before the script and before each short run
+    report: Path | None = None  # write the HTML report there (its folder must exist)
+    jobs: int = 1  # scripts run at once
+    shard: tuple[int, int] | None = None  # (i, n): run only the i-th of n deterministic parts of the scripts
 
 
 class ConfirmUnavailable(Exception):
     """Runtime-confirm cannot run here (the runtime extra is missing); the message says how to fix it."""
 
 
-def missing_extra() -> str | None:
-    """The message to print when the runtime extra is not installed, else None (never imports TensorFlow)."""
-    missing = [m for m in RUNTIME_MODULES if importlib.util.find_spec(m) is None]
+def missing_extra(with_report: bool = False) -> str | None:
+    """The message to print when the runtime extra (and matplotlib for ``--report``) is not installed, else None
+    (never imports TensorFlow)."""
+    wanted = RUNTIME_MODULES + (("matplotlib",) if with_report else ())
+    missing = [m for m in wanted if importlib.util.find_spec(m) is None]
     if not missing:
         return None
     return f"runtime-confirm needs the runtime extra (missing: {', '.join(missing)}); install it with: {INSTALL}"
@@ -61,34 +72,91 @@ def confirm(
     from kerasnanlint.confirm.progress import Progress
     from kerasnanlint.confirm.report import confirm_file
 
-    message = missing_extra()
+    options = options or ConfirmOptions()
+    message = missing_extra(with_report=options.report is not None)
     if message:
         raise ConfirmUnavailable(message)
-    options = options or ConfirmOptions()
-    plans = _plans(paths, settings, diagnostics)
+    plans = shard(_plans(paths, settings, diagnostics), options.shard)
     replaced: dict[int, Diagnostic] = {}
     added: list[Diagnostic] = []
+    sections: list[Section] = []
     progress = Progress(len(plans))
-    start = time.monotonic()
-    for i, plan in enumerate(plans):
-        left = options.budget - (time.monotonic() - start)
-        # Leave the scripts after this one their minimum, but never less than a fair share: a hang costs one
-        # share, and time a fast script leaves unused rolls over to the next ones.
-        files_left = len(plans) - i
-        timeout = max(left - MIN_CHILD_SECONDS * (files_left - 1), left / files_left)
-        progress.file(i + 1, plan.path)
-        outcome = _run_plan(plan, options, timeout, progress)
+    for plan, outcome in zip(plans, _run_all(plans, options), strict=True):
         confirmed, extra = confirm_file(plan, outcome, settings)
-        why = _before_capture(plan, outcome)
-        if why:
-            progress.note(f"could not run to search()/fit(): {why}")
+        progress.path = plan.path
+        for note in _notes(plan, outcome):
+            progress.note(note)
         for old, new in zip(plan.findings, confirmed, strict=True):
             replaced[id(old)] = new
         added.extend(extra)
+        sections.append(_section(plan, outcome, confirmed + extra))
     progress.done()
+    if options.report is not None:
+        from kerasnanlint.confirm.html_report import write_report
+
+        write_report(options.report, sections)
     out = [replaced.get(id(d), d) for d in diagnostics] + added
     out.sort(key=Diagnostic.sort_key)
     return out
+
+
+def shard(plans: list[FilePlan], part: tuple[int, int] | None) -> list[FilePlan]:
+    """Shard ``i`` of ``n`` (1-based) of the plans: every n-th by sorted path, the same split on every machine."""
+    if part is None:
+        return plans
+    i, n = part
+    return [p for k, p in enumerate(sorted(plans, key=lambda p: p.path)) if k % n == i - 1]
+
+
+class _Budget:
+    """Each script's timeout out of --budget: what is left, minus the minimum of the scripts after it in its lane
+    (``jobs`` run at once), but never less than a fair share; a hang costs one share, and time a fast script
+    leaves unused rolls over to the next ones."""
+
+    def __init__(self, budget: float, files: int, jobs: int) -> None:
+        self.budget, self.files_left, self.jobs = budget, files, jobs
+        self.start = time.monotonic()
+        self.lock = threading.Lock()
+
+    def timeout(self) -> float:
+        with self.lock:
+            left = self.budget - (time.monotonic() - self.start)
+            in_lane = -(-self.files_left // self.jobs)  # this script and those after it in its lane
+            self.files_left -= 1
+        return max(left - MIN_CHILD_SECONDS * (in_lane - 1), left / in_lane)
+
+
+def _run_all(plans: list[FilePlan], options: ConfirmOptions) -> list[Outcome]:
+    """Every plan's outcome, in order: ``options.jobs`` at once; with several scripts on POSIX each lane keeps a
+    warm worker (one framework import per lane, a forked process per script)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kerasnanlint.confirm.progress import Progress
+    from kerasnanlint.confirm.spawn import Worker
+
+    budget = _Budget(options.budget, len(plans), options.jobs)
+    warm = len(plans) > 1 and hasattr(os, "fork")
+    lanes: queue.Queue[Worker | None] = queue.Queue()
+    for _ in range(options.jobs):
+        lanes.put(Worker(options.device) if warm else None)
+
+    def one(index: int) -> Outcome:
+        worker = lanes.get()
+        try:
+            progress = Progress(len(plans))
+            progress.file(index + 1, plans[index].path)
+            return _run_plan(plans[index], options, budget.timeout(), progress, worker)
+        finally:
+            lanes.put(worker)
+
+    try:
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+            return list(pool.map(one, range(len(plans))))
+    finally:
+        while not lanes.empty():
+            worker = lanes.get()
+            if worker is not None:
+                worker.close()
 
 
 def _plans(paths: list[Path], settings: Settings, diagnostics: list[Diagnostic]) -> list[FilePlan]:
@@ -112,8 +180,12 @@ def _plans(paths: list[Path], settings: Settings, diagnostics: list[Diagnostic])
     return plans
 
 
-def _run_plan(plan: FilePlan, options: ConfirmOptions, timeout: float, progress: Progress) -> Outcome:
-    """Run one plan's child with ``timeout`` seconds, in a temporary working directory."""
+def _run_plan(
+    plan: FilePlan, options: ConfirmOptions, timeout: float, progress: Progress, worker: Worker | None
+) -> Outcome:
+    """Run one plan with ``timeout`` seconds, in a fresh temporary working directory: in the warm ``worker`` when
+    it runs the script's backend, else in a child of its own."""
+    from kerasnanlint.confirm.backends import selected
     from kerasnanlint.confirm.spawn import Outcome, run_child
 
     if timeout < MIN_CHILD_SECONDS / 2:
@@ -126,13 +198,34 @@ def _run_plan(plan: FilePlan, options: ConfirmOptions, timeout: float, progress:
             trials=options.trials,
             epochs=options.epochs,
             max_batches=options.max_batches,
+            seed=options.seed,
             deadline=time.time() + timeout - 3,
         )
+        if worker is not None and worker.fits(selected(plan.source)):
+            return worker.run(child_plan, Path(tmp), timeout, progress.show)
         return run_child(child_plan, Path(tmp), timeout, options.device, progress.show)
 
 
-def _before_capture(plan: FilePlan, outcome: Outcome) -> str | None:
-    """Why the script never reached search()/fit(), or None."""
+def _notes(plan: FilePlan, outcome: Outcome) -> list[str]:
+    """Lines for stderr: why the script never reached search()/fit(), the data its calls' checks skipped."""
     from kerasnanlint.confirm.measurements import Measurements
 
-    return Measurements(plan, outcome).before_capture()
+    m = Measurements(plan, outcome)
+    why = m.before_capture()
+    notes = [f"could not run: {why}"] if why else []
+    for index, call in enumerate(m.calls):
+        for skipped in (call.get("data") or {}).get("skipped", []):
+            notes.append(f"data checks of {m.call_at(index)}: not checked: {skipped['name']} ({skipped['why']})")
+    return notes
+
+
+def _section(plan: FilePlan, outcome: Outcome, diagnostics: list[Diagnostic]) -> Section:
+    """The report's part for one script: its findings, the trials of all its short runs, its device."""
+    from kerasnanlint.confirm.html_report import Section
+    from kerasnanlint.confirm.measurements import Measurements
+
+    m = Measurements(plan, outcome)
+    every = [run for run in m.r.get("runs", []) if not run.get("skipped")]
+    m.runs = every  # the report shows the fallbacks' runs too, not only those of the script's calls
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    return Section(plan.path, ordered, m.trial_rows(), m.r.get("device"), m.before_capture())

@@ -1,9 +1,10 @@
 """The child process of runtime-confirm: ``python -m kerasnanlint.confirm.child PLAN.json RESULT.json``.
 
-Runs the user's script with ``BaseTuner.search`` and ``keras.Model.fit`` intercepted (the script stops there),
-then measures: data checks, direct calls of flagged loss/metric functions, short controlled searches/fits in the
-temporary working directory. Facts only; kerasnanlint.confirm.report turns them into verdicts. Every step gets the
-run's ``RunState`` explicitly: the interceptor, the measurements, the trainer and the fallbacks.
+Runs the user's script with ``BaseTuner.search`` and ``keras.Model.fit`` intercepted (each call is recorded and
+returns without training), then measures: direct calls of flagged loss/metric functions and, for each recorded call
+in order, data checks and short controlled searches/fits in the temporary working directory. Facts only;
+kerasnanlint.confirm.report turns them into verdicts. Every step gets the run's ``RunState`` explicitly: the
+interceptor, the measurements, the trainer and the fallbacks.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import traceback
 import warnings
 from typing import Any
 
+from kerasnanlint.confirm import backends
 from kerasnanlint.confirm.fallback import BuilderRuns, synthesize, tuner_runs
 from kerasnanlint.confirm.intercept import Interceptor
 from kerasnanlint.confirm.measure import call_flagged, check_data
@@ -23,28 +25,35 @@ from kerasnanlint.confirm.training import Trainer
 
 
 def start(state: RunState) -> bool:
-    """Import TensorFlow (and KerasTuner when the script uses it), pick the device, log warnings; False when the
-    requested device is missing (recorded as fatal)."""
-    state.phase("import", "importing TensorFlow/Keras")
-    import keras  # noqa: F401
-    import tensorflow as tf
-
+    """Import Keras under the script's backend (and KerasTuner when the script uses it), seed it, pick the device,
+    log warnings; False when the backend or the requested device is missing (recorded as fatal)."""
+    state.phase("import", "importing Keras and its backend")
+    state.result["warm"] = "keras" in sys.modules  # forked from a warm worker: the import was paid once there
+    try:
+        import keras
+    except ImportError as exc:
+        why = backends.not_installed(exc)
+        if why is None:
+            raise
+        state.result["fatal"] = why
+        state.save()
+        return False
+    backend = keras.backend.backend()
+    # Python, NumPy and the backend seeded, its deterministic kernels on: the same first NaN batch every run.
+    backends.seed_and_fix(backend, state.seed)
+    state.result["seed"] = state.seed
     with open(state.script, "rb") as fh:
         source = fh.read()
     if b"keras_tuner" in source or b"kerastuner" in source:
         import keras_tuner
 
         state.kt = keras_tuner
-    gpus = tf.config.list_physical_devices("GPU")
-    if state.plan["device"] == "gpu" and not gpus:
-        state.result["fatal"] = "--device gpu, but TensorFlow sees no GPU"
+    shown = backends.device(backend, state.plan["device"])
+    if shown is None:
+        state.result["fatal"] = f"--device gpu, but the {backend} backend sees no GPU"
         state.save()
         return False
-    if gpus and state.plan["device"] != "cpu":
-        details = tf.config.experimental.get_device_details(gpus[0])
-        state.result["device"] = f"GPU ({details.get('device_name', gpus[0].name)})"
-    else:
-        state.result["device"] = "CPU"
+    state.result["device"] = shown
     log_warnings(state)
     return True
 
@@ -99,11 +108,19 @@ def run(state: RunState) -> int:
         interceptor.unpatch()
     call_flagged(state)
     trainer = Trainer(state)
-    if state.result["script"]["status"] == "captured" or fallback(state, trainer):
-        check_data(state)
-        trainer.planned_runs()
+    for index in range(len(state.calls)):  # each call its own short runs, on what that call passed
+        with state.on_call(index) as call:
+            call.info["data"] = check_data(state)
+            trainer.planned_runs(dirty(call.info["data"]))
+    if not state.calls and fallback(state, trainer):
+        trainer.planned_runs(dirty=False)
     state.phase("done", "done")
     return 0
+
+
+def dirty(data: dict[str, Any]) -> bool:
+    """The data holds NaN/Inf (its short runs then include a baseline as written)."""
+    return any(a["nan"] or a["inf"] for a in data.get("arrays", []))
 
 
 def main(argv: list[str]) -> int:
@@ -121,6 +138,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.exit(main(sys.argv[1:]))

@@ -22,6 +22,20 @@ def user_frame(script: str) -> FrameType | None:
     return frame
 
 
+def stack_lines(script: str) -> list[int]:
+    """Every line of ``script`` on the current call stack, with the ``def`` line of each function among them: the
+    places that tie what is being built to the findings around it."""
+    lines: list[int] = []
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename == script:
+            lines.append(frame.f_lineno)
+            if frame.f_code.co_name != "<module>":
+                lines.append(frame.f_code.co_firstlineno)
+        frame = frame.f_back
+    return lines
+
+
 def user_lines(script: str, exc: BaseException) -> list[int | None]:
     """The lines of ``script`` in the exception's traceback, outermost first."""
     return [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == script]

@@ -1,26 +1,32 @@
 """Child side: run the user's script with search()/fit() intercepted and every hp declaration logged.
 
 The patches are closures over the run's ``RunState``: they record what the script builds (compiled models, tuners
-and their arguments, objective errors, hp declarations) and stop the script at its first search()/fit().
+and their arguments, objective errors, hp declarations) and every search()/fit() it makes. Those calls return at
+once without training (search() returns None, fit() an empty History), so the script goes on to its next call;
+once one call is recorded the rest of the script gets a bounded time (``STOP_AFTER``), then it is stopped.
 """
 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import os
 import re
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
-from kerasnanlint.confirm.state import RunState, short
+from kerasnanlint.confirm.state import MAX_CALLS, Call, RunState, short
 
 _MISSING = object()
+STOP_AFTER = (2.0, 30.0, 0.25)  # after the first call the script may run on: a share of the time left, bounded
 
 
 class Captured(BaseException):
-    """Raised out of search()/fit() to stop the user's script; a BaseException so `except Exception` in the
-    user's code does not swallow it."""
+    """Raised into the user's script to stop it (its time after the first call is up, or MAX_CALLS calls were
+    made); a BaseException so `except Exception` in the user's code does not swallow it."""
 
 
 class Interceptor:
@@ -44,6 +50,38 @@ class Interceptor:
                 setattr(owner, name, old)
         self.undo.clear()
 
+    def capture(self, call: Call, anchors: list[int]) -> None:
+        """Record one search()/fit() with the lines that tie findings to it; stop the script after MAX_CALLS."""
+        state = self.state
+        call.info.update(state.user_call())
+        call.info["anchors"] = sorted({*anchors, *state.stack_lines()})
+        state.calls.append(call)
+        state.result.setdefault("calls", []).append(call.info)
+        state.save()
+        if len(state.calls) == 1 and hasattr(signal, "setitimer"):
+            low, high, share = STOP_AFTER
+            signal.setitimer(signal.ITIMER_REAL, max(low, min(high, state.time_left() * share)))
+        if len(state.calls) >= MAX_CALLS:
+            raise Captured
+
+    @contextlib.contextmanager
+    def stoppable(self) -> Iterator[None]:
+        """While the script runs, the timer armed at its first call stops it (POSIX; elsewhere the parent's
+        timeout is the bound)."""
+        if not hasattr(signal, "setitimer"):
+            yield
+            return
+
+        def stop(signum: int, frame: Any) -> None:
+            raise Captured
+
+        previous = signal.signal(signal.SIGALRM, stop)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
     def install(self) -> None:
         """Patch keras.Model.fit/compile and, when the script uses KerasTuner, the tuners and hp declarations."""
         import keras
@@ -51,17 +89,29 @@ class Interceptor:
         state = self.state
         orig_compile = keras.Model.compile
 
-        def fit(model: Any, *args: Any, **kwargs: Any) -> None:
-            capture(state, "fit", model, args, kwargs)
-            raise Captured
+        def fit(model: Any, *args: Any, **kwargs: Any) -> Any:
+            compiled = next((n for n, m in enumerate(state.compiled) if m is model), None)
+            anchors = state.compile_stacks[compiled] if compiled is not None else []
+            self.capture(Call("fit", model, args, dict(kwargs), {"kind": "fit"}), anchors)
+            history = keras.callbacks.History()
+            history.set_model(model)
+            return history
 
         def compile_(model: Any, *args: Any, **kwargs: Any) -> Any:
-            state.compiled.append(model)
-            state.compile_lines.append(state.user_line())
+            anchors = state.stack_lines() + defined_in(state.script, (args, kwargs))
+            if self.undo:  # the script is running
+                state.compiled.append(model)
+                state.compile_lines.append(state.user_line())
+                state.compile_stacks.append(anchors)
+            elif state.call_index is not None:  # a short run of a call builds its model: tie what it compiles
+                info = state.calls[state.call_index].info
+                info["anchors"] = sorted({*info["anchors"], *anchors})
             return orig_compile(model, *args, **kwargs)
 
         self.patch(keras.Model, "fit", fit)
-        self.patch(keras.Model, "compile", compile_)
+        # Not undone: the short runs of a search() compile the models its builder makes, which ties the losses
+        # and metrics compiled there to that call.
+        keras.Model.compile = compile_
         if state.kt is not None:
             self.install_tuner()
 
@@ -96,10 +146,10 @@ class Interceptor:
             cls: type = type(tuner)
             if state.tuner_calls and state.tuner_calls[-1][0] is cls:
                 tuner._knl_call = state.tuner_calls[-1]  # the arguments it was really built with
+            tuner._knl_anchors = state.stack_lines()
 
         def search(tuner: Any, *args: Any, **kwargs: Any) -> None:
-            capture(state, "search", tuner, args, kwargs)
-            raise Captured
+            self.capture(Call("search", tuner, args, dict(kwargs), {"kind": "search"}), tuner_anchors(state, tuner))
 
         # Not undone: deleting a patched __new__ leaves CPython's slot wrapper, which then rejects arguments.
         base.__new__ = staticmethod(new)
@@ -143,7 +193,7 @@ class Interceptor:
         """Execute the script as ``__main__`` until its first search()/fit() (or its end, exit or exception)."""
         state = self.state
         name = state.plan.get("name") or os.path.basename(state.script)  # a notebook's, not its program's
-        state.phase("script", f"running {name} until search()/fit()")
+        state.phase("script", f"running {name}, recording its search()/fit() calls")
         with open(state.script, "rb") as fh:
             code = compile(fh.read(), state.script, "exec")
         state.globals = {"__name__": "__main__", "__file__": state.script, "__builtins__": builtins}
@@ -153,29 +203,47 @@ class Interceptor:
         info: dict[str, Any] = {}
         started = time.time()
         try:
-            exec(code, state.globals)
+            with self.stoppable():
+                exec(code, state.globals)
             info["status"] = "finished"
         except Captured:
-            info["status"] = "captured"
+            info["status"] = "stopped"
         except SystemExit as exc:
             info.update(status="exited", code=str(exc.code))
         except BaseException as exc:  # the user's code may raise anything; we report it
             info.update(status="raised", error=short(exc), lines=state.user_lines(exc))
         info["seconds"] = round(time.time() - started, 2)
+        info["calls"] = len(state.calls)
         info["warnings"] = state.warn_log[:20]
         state.result["script"] = info
         state.save()
 
 
-def capture(state: RunState, kind: str, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """The script called search() (``target`` is the tuner) or fit() (the model): keep what it passed."""
-    state.kind = kind
-    state.fit_args, state.fit_kwargs = args, dict(kwargs)
-    state.result["call"] = {"kind": kind, **state.user_call()}
-    if kind == "search":
-        state.tuner = target
-    else:
-        state.model = target
+def tuner_anchors(state: RunState, tuner: Any) -> list[int]:
+    """Where a tuner ties to findings: its construction (and the functions around it) and its builder's ``def``."""
+    anchors = list(getattr(tuner, "_knl_anchors", []))
+    build = getattr(getattr(tuner, "hypermodel", None), "build", None)
+    code = getattr(getattr(build, "__func__", build), "__code__", None)
+    if code is not None and code.co_filename == state.script:
+        anchors.append(code.co_firstlineno)
+    return anchors
+
+
+def defined_in(script: str, value: Any, depth: int = 0) -> list[int]:
+    """The ``def`` lines of the script's functions and classes inside compile()'s arguments (its losses and
+    metrics, in lists and dicts, as functions, classes or instances)."""
+    if depth > 3:
+        return []
+    if isinstance(value, list | tuple):
+        return [n for v in value for n in defined_in(script, v, depth + 1)]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in defined_in(script, v, depth + 1)]
+    fn = value if callable(value) and hasattr(value, "__code__") else None
+    if fn is None:  # a class or an instance of one the script defines: its methods' code
+        cls = value if isinstance(value, type) else type(value)
+        fn = next((f for f in vars(cls).values() if getattr(f, "__code__", None) is not None), None)
+    code = getattr(fn, "__code__", None)
+    return [code.co_firstlineno] if code is not None and code.co_filename == script else []
 
 
 def record_declarations(state: RunState, hp_cls: Any) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kerasnanlint.confirm.measurements import Measurements, describe
+from kerasnanlint.confirm.measurements import Measurements
 from kerasnanlint.rule import Probe
 
 CONFIRMED, NOT_REPRODUCED, COULD_NOT_RUN = "confirmed", "not reproduced", "could not run"
@@ -40,7 +40,14 @@ def snake(name: str) -> str:
 def count(a: dict[str, Any]) -> str:
     """An array's NaN/Inf counts as evidence: "x: 2 NaN of 2048 values (shape (512, 4))"."""
     parts = [f"{a[k]} {'NaN' if k == 'nan' else 'Inf'}" for k in ("nan", "inf") if a[k]]
-    return f"{a['name']}: {' and '.join(parts)} of {a['size']} values (shape {tuple(a['shape'])})"
+    sample = f"; {a['sample']}" if a.get("sample") else ""
+    return f"{a['name']}: {' and '.join(parts)} of {a['size']} values (shape {tuple(a['shape'])}{sample})"
+
+
+def not_checked(data: dict[str, Any]) -> str:
+    """The data the checks skipped, for evidence: "; not checked: x (one-shot generator)"."""
+    notes = [f"{d['name']} ({d['why']})" for d in data.get("skipped", [])]
+    return f"; not checked: {', '.join(notes)}" if notes else ""
 
 
 # -- flagged functions ------------------------------------------------------------------------------------------
@@ -53,10 +60,10 @@ def function(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
     log_name = (direct or {}).get("log_name") or snake(name.split(".")[0])
     keys = m.history_keys()
     as_metric = any(k == log_name or k.endswith("_" + log_name) for k in keys)
-    for run, trial, ev in m.events():
+    for run, trial, ev in m.events(clean_data=True):
         hit = ev["name"].endswith(log_name) if as_metric else ev["kind"] in ("loss", "weight")
         if hit:
-            return CONFIRMED, describe(run, trial, ev) + f"{m.data_note()}", {"run": run["name"]}
+            return CONFIRMED, m.describe(run, trial, ev) + f"{m.data_note()}", {"run": run["name"]}
     bad = [row for row in (direct or {}).get("results", []) if _nonfinite(row)]
     if bad:
         row = bad[0]
@@ -122,9 +129,9 @@ def constant_output(m: Measurements, entry: dict[str, Any], probe: Probe) -> Ver
 
 
 def _nonfinite_training(m: Measurements) -> Verdict:
-    for run, trial, ev in m.events():
+    for run, trial, ev in m.events(clean_data=True):
         if ev["kind"] in ("loss", "weight"):
-            return CONFIRMED, describe(run, trial, ev) + m.data_note(), {"run": run["name"]}
+            return CONFIRMED, m.describe(run, trial, ev) + m.data_note(), {"run": run["name"]}
     if not m.runs:
         why = (m.builder or {}).get("error") or m.before_capture() or "no run fitted"
         return COULD_NOT_RUN, why, {}
@@ -140,8 +147,8 @@ def learning_rate(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdi
         why = (m.builder or {}).get("error") or m.before_capture()
         why = why or "no learning-rate hyperparameter (named lr/learning_rate) was found in the space"
         return COULD_NOT_RUN, why, {}
-    for run, trial, ev in m.events(runs):
-        return CONFIRMED, describe(run, trial, ev) + m.data_note(), {"fixed": run.get("fixed")}
+    for run, trial, ev in m.events(runs, clean_data=True):
+        return CONFIRMED, m.describe(run, trial, ev) + m.data_note(), {"fixed": run.get("fixed")}
     return NOT_REPRODUCED, f"no non-finite loss, metric or weight in {m.tried(runs)}", {}
 
 
@@ -150,7 +157,7 @@ def nan_hidden(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
     for run, trial, ev in m.events():
         score = trial.get("score")
         if ev["kind"] == "loss" and trial.get("status") == "COMPLETED" and isinstance(score, float):
-            return CONFIRMED, describe(run, trial, ev) + f", yet the trial COMPLETED with score {score}", {}
+            return CONFIRMED, m.describe(run, trial, ev) + f", yet the trial COMPLETED with score {score}", {}
     if not m.runs:
         return COULD_NOT_RUN, m.before_capture() or "no search ran", {}
     return NOT_REPRODUCED, f"no trial's loss went non-finite in {m.tried()}, so nothing was hidden", {}
@@ -165,12 +172,14 @@ def objective_logged(m: Measurements, entry: dict[str, Any], probe: Probe) -> Ve
         return COULD_NOT_RUN, f"search() was never reached, so its validation arguments are unknown{m.data_note()}", {}
     errors = [(run, t) for run, t in m.trial_errors() if "KeyError" in (t.get("error") or "")]
     if errors:
-        _run, t = errors[0]
+        run, t = errors[0]
         keys = m.history_keys()
         failed = len(errors)
         total = sum(len(r.get("trials", [])) for r in m.runs)
         logged = f" (logged: {', '.join(keys)})" if keys else ""
-        return CONFIRMED, f"{failed} of {total} trial(s) FAILED with {t['error']}{logged}{m.data_note()}", {}
+        call = m.call_at(run.get("call"))
+        where = f" in the short run of {call}" if call else ""
+        return CONFIRMED, f"{failed} of {total} trial(s) FAILED with {t['error']}{logged}{where}{m.data_note()}", {}
     completed = [t for run in m.runs for t in run.get("trials", []) if t.get("status") == "COMPLETED"]
     if completed:
         return NOT_REPRODUCED, f"the objective was logged; {len(completed)} trial(s) completed ({m.tried()})", {}
@@ -265,26 +274,21 @@ def redeclared(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
 # -- data -------------------------------------------------------------------------------------------------------
 
 
-def _real_data(m: Measurements) -> dict[str, Any] | None:
-    data = m.r.get("data")
-    return data if data and not m.synthetic else None
-
-
 def nan_counts(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
     """NaN/Inf in the arrays the script passed to search()/fit()."""
-    data = _real_data(m)
+    data = m.data()
     if data is None:
         return COULD_NOT_RUN, m.before_capture() or "no data was captured", {}
     bad = [a for a in data["arrays"] if a["nan"] or a["inf"]]
     if bad:
         return CONFIRMED, "; ".join(count(a) for a in bad), {}
     names = ", ".join(a["name"] for a in data["arrays"])
-    return NOT_REPRODUCED, f"no NaN or Inf in {names or 'the arrays'} (this run's data)", {}
+    return NOT_REPRODUCED, f"no NaN or Inf in {names or 'the arrays'} (this run's data){not_checked(data)}", {}
 
 
 def label_classes(m: Measurements, entry: dict[str, Any], probe: Probe) -> Verdict:
     """Training labels that hold a single class."""
-    data = _real_data(m)
+    data = m.data()
     if data is None:
         return COULD_NOT_RUN, m.before_capture() or "no data was captured", {}
     classes = data.get("classes")

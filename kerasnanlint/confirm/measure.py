@@ -10,20 +10,28 @@ from typing import Any
 from kerasnanlint.confirm.state import RunState, short
 
 
-def check_data(state: RunState) -> None:
-    """NaN/Inf counts and scale of x, y and the validation arrays; label classes; the model's input scaling."""
+def check_data(state: RunState) -> dict[str, Any]:
+    """NaN/Inf counts and scale of x, y and the validation data (the first ``max_batches`` batches of a dataset,
+    never a batch of a generator); label classes; the model's input scaling. Strings are skipped with a note."""
     from kerasnanlint.confirm import probes
 
-    state.phase("data", "checking the arrays passed to search()/fit()")
+    state.phase("data", "checking the data passed to search()/fit()")
     args, kw = state.fit_args, state.fit_kwargs
     x = args[0] if args else kw.get("x")
     y = args[1] if len(args) > 1 else kw.get("y")
-    arrays = probes.as_arrays(x, "x") + probes.as_arrays(y, "y")
+    skipped: list[dict[str, str]] = []
+    arrays = probes.sampled_arrays(x, "", state.max_batches, skipped)
+    arrays += [(n, a, None) for n, a in probes.as_arrays(y, "y", skipped)]
     val = kw.get("validation_data")
     if isinstance(val, tuple | list) and len(val) >= 2:
-        arrays += probes.as_arrays(val[0], "validation x") + probes.as_arrays(val[1], "validation y")
-    data: dict[str, Any] = {"arrays": [probes.array_stats(n, a) for n, a in arrays]}
-    ys = [a for n, a in arrays if n.startswith("y")]
+        arrays += [(n, a, None) for n, a in probes.as_arrays(val[0], "validation x", skipped)]
+        arrays += [(n, a, None) for n, a in probes.as_arrays(val[1], "validation y", skipped)]
+    elif val is not None:
+        arrays += probes.sampled_arrays(val, "validation", state.max_batches, skipped)
+    data: dict[str, Any] = {"arrays": [probes.array_stats(n, a, how) for n, a, how in arrays]}
+    if skipped:
+        data["skipped"] = skipped
+    ys = [a for n, a, _how in arrays if n.startswith("y")]
     if len(ys) == 1:
         data["classes"] = probes.label_classes(ys[0])
     model = state.current_model()
@@ -31,8 +39,7 @@ def check_data(state: RunState) -> None:
         data["input_scaled"] = probes.input_scaled(model)
         with contextlib.suppress(Exception):
             data["output_shape"] = [d for d in model.outputs[0].shape]
-    state.result["data"] = data
-    state.save()
+    return data
 
 
 def call_flagged(state: RunState) -> None:

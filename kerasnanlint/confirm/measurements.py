@@ -28,6 +28,7 @@ class Measurements:
         self.warnings: list[str] = list(self.r.get("warnings", []))
         self.builder: dict[str, Any] | None = None
         self.tuner_line: int | None = None
+        self.call_indexes: list[int] = []
         name = (entry or {}).get("builder")
         info = self.r.get("builders", {}).get(name) if name else None
         if info is not None:
@@ -42,15 +43,63 @@ class Measurements:
             self.synthetic = True
             self.tuner_line = entry["span"][0]
         else:
-            runs = [run for run in runs if not run.get("builder") and not run.get("span")]
+            self.call_indexes = self.calls_of(entry)
+            runs = [r for r in runs if not r.get("builder") and not r.get("span")]
+            if self.calls:  # the runs of the calls tied to this finding
+                runs = [r for r in runs if r.get("call") in self.call_indexes]
             self.warnings = list(self.script.get("warnings", [])) + [w for r in runs for w in r.get("warnings", [])]
         self.runs: list[dict[str, Any]] = runs
+
+    # -- the script's search()/fit() calls ------------------------------------------------------------------------
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        """Every search()/fit() call the script made, in order (kind, line, anchors, data)."""
+        return list(self.r.get("calls") or [])
+
+    def calls_of(self, entry: dict[str, Any] | None) -> list[int]:
+        """The calls that judge a finding: those tied to its statement (the tuner built there, the builder defined
+        there, the model compiled there, the call itself), else every call."""
+        every = list(range(len(self.calls)))
+        if not entry:
+            return every
+        first, last = entry.get("span") or [entry["line"], entry["end_line"]]
+        tied = [i for i, c in enumerate(self.calls) if any(first <= a <= last for a in c.get("anchors", []))]
+        return tied or every
+
+    def call_at(self, index: int | None) -> str:
+        """A call for evidence: "the search() at line 19" ("" for a run of no call)."""
+        calls = self.calls
+        if index is None or not 0 <= index < len(calls):
+            return ""
+        return f"the {calls[index]['kind']}() at {self.plan.at(calls[index].get('line'))}"
+
+    def data(self) -> dict[str, Any] | None:
+        """The data checks of the finding's calls (array names prefixed by the call when there are several);
+        None when no call of the script's own passed data."""
+        if self.synthetic:
+            return None
+        checked = [(i, self.calls[i]["data"]) for i in self.call_indexes if self.calls[i].get("data")]
+        if len(checked) == 1:
+            return checked[0][1]
+        if not checked:
+            return None
+        merged: dict[str, Any] = {"arrays": [], "skipped": []}
+        for i, data in checked:
+            for key in ("arrays", "skipped"):
+                merged[key] += [{**a, "name": f"{self.call_at(i)}: {a['name']}"} for a in data.get(key, [])]
+            merged.setdefault("classes", data.get("classes"))
+        return merged
+
+    def describe(self, run: dict[str, Any], trial: dict[str, Any], ev: dict[str, Any]) -> str:
+        """One non-finite value as evidence, with the call whose short run showed it."""
+        call = self.call_at(run.get("call"))
+        return describe(run, trial, ev) + (f", in the short run of {call}" if call else "")
 
     # -- summaries ----------------------------------------------------------------------------------------------
     def before_capture(self) -> str | None:
         """Why the script gave us no search()/fit() call, or None when it did."""
         status = self.script.get("status")
-        if status == "captured":
+        if self.r.get("calls"):
             return None
         if self.outcome.timed_out and self.r.get("phase") in ("script", "import", "starting", None):
             return f"timed out after {self.outcome.seconds:.0f} s before reaching search()/fit()"
@@ -60,7 +109,7 @@ class Measurements:
         if status == "exited":
             return f"the script called exit({self.script.get('code')}) before reaching search()/fit()"
         if status == "finished":
-            return "the script finished without calling search() or fit()"
+            return "no search() or fit() reached: the script finished without calling either"
         return self.outcome.why_failed()
 
     def data_note(self) -> str:
@@ -89,14 +138,20 @@ class Measurements:
             failed = f" ({run['error']})" if run.get("error") else ""
             epochs = run.get("epochs", "?")
             how = f"with {fixed}" if fixed else "as written"
-            parts.append(f"{what} x {epochs} epoch{'s' if epochs != 1 else ''} {how}{failed}")
+            call = f" in {self.call_at(run.get('call'))}" if len(self.calls) > 1 and "call" in run else ""
+            parts.append(f"{what} x {epochs} epoch{'s' if epochs != 1 else ''} {how}{call}{failed}")
         err = self.r.get("construction_error")
         retried = f" (objective retried as {err['retried_with']})" if err else ""
         return " and ".join(parts) + retried + self.data_note()
 
-    def events(self, runs: list[dict[str, Any]] | None = None) -> Iterator[Event]:
-        """(run, trial, event) for every first non-finite value, in run order."""
+    def events(self, runs: list[dict[str, Any]] | None = None, clean_data: bool = False) -> Iterator[Event]:
+        """(run, trial, event) for every first non-finite value, in run order; with ``clean_data``, only in runs
+        of calls whose data holds no NaN/Inf (a NaN the data brings in judges the data, not the model)."""
+        calls = self.calls
         for run in self.runs if runs is None else runs:
+            data = calls[run["call"]].get("data") or {} if run.get("call") is not None else {}
+            if clean_data and any(a["nan"] or a["inf"] for a in data.get("arrays", [])):
+                continue
             for trial in run.get("trials", []):
                 for fit in trial.get("fits", []):
                     for ev in fit.get("events", []):
@@ -114,6 +169,30 @@ class Measurements:
     def trial_errors(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(run, trial) of every trial that failed with an error."""
         return [(run, t) for run in self.runs for t in run.get("trials", []) if t.get("error")]
+
+    def trial_rows(self) -> list[dict[str, Any]]:
+        """One row per trial (a fit counts as one) of the runs: call, hyperparameters, score, status, the first
+        non-finite value and the per-batch curves (``--format json`` details and the HTML report)."""
+        rows = []
+        for run in self.runs:
+            for trial in run.get("trials", []):
+                fits = trial.get("fits", [])
+                first = next((e for f in fits for e in f.get("events", [])), None)
+                rows.append(
+                    {
+                        "call": self.call_at(run.get("call")) or None,
+                        "run": run["name"],
+                        "trial": trial.get("id"),
+                        "hp": trial.get("hp") or run.get("fixed") or {},
+                        "status": trial.get("status"),
+                        "error": trial.get("error") or run.get("error"),
+                        "score": trial.get("score"),
+                        "first_nonfinite": {k: first[k] for k in ("name", "epoch", "batch")} if first else None,
+                        "curves": fits[0].get("curves", {}) if fits else {},
+                        "epoch_ends": fits[0].get("epoch_ends", []) if fits else [],
+                    }
+                )
+        return rows
 
     def runs_named(self, *prefixes: str) -> list[dict[str, Any]]:
         """The runs of these probes ("lr_top", "baseline"; a builder's runs are named "builder:probe")."""

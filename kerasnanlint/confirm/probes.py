@@ -5,6 +5,7 @@ Imported only inside the child process (it imports TensorFlow and Keras).
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -21,6 +22,7 @@ SCALING_LAYERS = {
     "GroupNormalization",
     "Lambda",  # may divide by 255; we cannot tell, so we assume it scales
 }
+MAX_POINTS = 2000  # batches kept per curve
 
 
 def _finite(value: Any) -> bool | None:
@@ -59,7 +61,8 @@ class Watch(keras.callbacks.Callback):
         return Watch(self.store, self.tag)
 
     def on_train_begin(self, logs=None) -> None:
-        self.rec = {"events": [], "epochs": [], "history_keys": [], "batches": 0}
+        # curves: each logged value per batch (non-finite ones as strings), the data of the report's plots
+        self.rec = {"events": [], "epochs": [], "history_keys": [], "batches": 0, "curves": {}, "epoch_ends": []}
         if self.tag is not None:
             self.rec["trial"] = self.tag()
         self.store.append(self.rec)
@@ -82,6 +85,9 @@ class Watch(keras.callbacks.Callback):
         assert self.rec is not None
         self.rec["batches"] += 1
         for key, value in (logs or {}).items():
+            curve = self.rec["curves"].setdefault(key, [])
+            if len(curve) < MAX_POINTS:
+                curve.append(nan_safe_float(value))
             if _finite(value) is False:
                 self._event("loss" if key.endswith("loss") else "metric", key, _show(value), batch)
         if batch % self.weight_every == 0 and not any(e["kind"] == "weight" for e in self.rec["events"]):
@@ -95,6 +101,7 @@ class Watch(keras.callbacks.Callback):
         assert self.rec is not None
         logs = logs or {}
         self.rec["history_keys"] = sorted(logs)
+        self.rec["epoch_ends"].append(self.rec["batches"])
         row = {}
         for key, value in logs.items():
             ok = _finite(value)
@@ -108,8 +115,9 @@ class Watch(keras.callbacks.Callback):
 # Data
 
 
-def as_arrays(value: Any, label: str) -> list[tuple[str, np.ndarray]]:
-    """Numeric arrays inside an x/y argument (array, list, DataFrame, dict or list of arrays)."""
+def as_arrays(value: Any, label: str, skipped: list[dict[str, str]] | None = None) -> list[tuple[str, np.ndarray]]:
+    """Numeric arrays inside an x/y argument (array, list, DataFrame, dict or list of arrays); what holds strings
+    or other non-numbers goes into ``skipped`` with the reason."""
     if value is None:
         return []
     if hasattr(value, "to_numpy"):  # pandas
@@ -118,15 +126,9 @@ def as_arrays(value: Any, label: str) -> list[tuple[str, np.ndarray]]:
         except Exception:
             return []
     if isinstance(value, dict):
-        out = []
-        for k, v in value.items():
-            out += as_arrays(v, f"{label}[{k!r}]")
-        return out
+        return [a for k, v in value.items() for a in as_arrays(v, f"{label}[{k!r}]", skipped)]
     if isinstance(value, list | tuple) and value and not np.isscalar(value[0]) and hasattr(value[0], "shape"):
-        out = []
-        for i, v in enumerate(value):
-            out += as_arrays(v, f"{label}[{i}]")
-        return out
+        return [a for i, v in enumerate(value) for a in as_arrays(v, f"{label}[{i}]", skipped)]
     if isinstance(value, tf.data.Dataset) or (not hasattr(value, "__len__") and not hasattr(value, "shape")):
         return []
     try:
@@ -134,13 +136,69 @@ def as_arrays(value: Any, label: str) -> list[tuple[str, np.ndarray]]:
     except Exception:
         return []
     if arr.dtype.kind not in "biuf":
+        strings = arr.dtype.kind in "SU" or (arr.size and isinstance(arr.flat[0], str | bytes))
+        if skipped is not None:
+            skipped.append({"name": label, "why": "holds strings" if strings else f"holds {arr.dtype} values"})
         return []
     return [(label, arr)]
 
 
-def array_stats(name: str, arr: np.ndarray) -> dict[str, Any]:
-    """Shape, size, dtype, NaN and Inf counts and the largest finite |value| of one array."""
+def one_shot(value: Any) -> bool:
+    """A generator or iterator: reading a batch would take it from the training run."""
+    if isinstance(value, tf.data.Dataset | keras.utils.PyDataset):
+        return False
+    return inspect.isgenerator(value) or (hasattr(value, "__next__") and iter(value) is value)
+
+
+def first_batches(value: Any, n: int) -> tuple[list[Any], str] | None:
+    """The first ``n`` batches of a tf.data.Dataset or a PyDataset/Sequence (neither consumed: a Dataset is read
+    afresh, a PyDataset indexed) and what they are; None for anything else."""
+    if isinstance(value, tf.data.Dataset):
+        return list(value.take(n).as_numpy_iterator()), f"first {n} batches of the tf.data.Dataset"
+    if isinstance(value, keras.utils.PyDataset):
+        total = value.num_batches
+        count = n if total is None else min(n, int(total))
+        return [value[i] for i in range(count)], f"first {count} batches of the {type(value).__name__}"
+    return None
+
+
+def sampled_arrays(
+    value: Any, label: str, n: int, skipped: list[dict[str, str]]
+) -> list[tuple[str, np.ndarray, str | None]]:
+    """(name, array, how it was sampled) of an x argument or validation_data: arrays as they are, the first ``n``
+    batches of a dataset (x, y and sample weights joined batch after batch); a generator is noted, never read."""
+    prefix = f"{label} " if label else ""
+    if one_shot(value):
+        skipped.append({"name": f"{prefix}x".strip(), "why": "one-shot generator"})
+        return []
+    read = first_batches(value, n)
+    if read is None:
+        return [(name, arr, None) for name, arr in as_arrays(value, f"{prefix}x", skipped)]
+    batches, how = read
+    parts: dict[str, list[np.ndarray]] = {}
+    notes: list[dict[str, str]] = []
+    for batch in batches:
+        pieces = batch if isinstance(batch, tuple) else (batch,)
+        for name, piece in zip(("x", "y", "sample_weight"), pieces, strict=False):
+            for key, arr in as_arrays(piece, prefix + name, notes):
+                parts.setdefault(key, []).append(arr)
+    skipped += [dict(t) for t in {tuple(sorted(d.items())) for d in notes}]
+    return [(name, _joined(arrays), how) for name, arrays in parts.items()]
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    """Batches joined along the batch axis (flattened when their shapes differ beyond it)."""
+    if all(a.ndim and a.shape[1:] == arrays[0].shape[1:] for a in arrays):
+        return np.concatenate(arrays)
+    return np.concatenate([a.ravel() for a in arrays])
+
+
+def array_stats(name: str, arr: np.ndarray, sample: str | None = None) -> dict[str, Any]:
+    """Shape, size, dtype, NaN and Inf counts and the largest finite |value| of one array (``sample``: which
+    batches of a dataset it joins)."""
     stats: dict[str, Any] = {"name": name, "shape": list(arr.shape), "size": int(arr.size), "dtype": str(arr.dtype)}
+    if sample:
+        stats["sample"] = sample
     if arr.dtype.kind == "f":
         stats["nan"] = int(np.isnan(arr).sum())
         stats["inf"] = int(np.isinf(arr).sum())

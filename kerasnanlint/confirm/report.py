@@ -11,7 +11,7 @@ from typing import Any
 
 from kerasnanlint.config import Settings
 from kerasnanlint.confirm.judges import CONFIRMED, COULD_NOT_RUN, JUDGES, Verdict, count
-from kerasnanlint.confirm.measurements import Measurements, describe
+from kerasnanlint.confirm.measurements import Measurements
 from kerasnanlint.confirm.plan import FilePlan, probe_for, runtime_rule
 from kerasnanlint.confirm.spawn import Outcome
 from kerasnanlint.diagnostics import Confirmation, Diagnostic
@@ -40,11 +40,13 @@ def confirm_file(plan: FilePlan, outcome: Outcome, settings: Settings) -> tuple[
     """(the plan's findings with confirmations, new runtime-only diagnostics)."""
     m = Measurements(plan, outcome)
     device = m.r.get("device")
-    details_common = {"seconds": round(outcome.seconds, 1)}
+    details_common = {"seconds": round(outcome.seconds, 1), **({"seed": m.r["seed"]} if "seed" in m.r else {})}
     out = []
     for d, entry in zip(plan.findings, plan.entries, strict=True):
-        v, evidence, details = verdict(Measurements(plan, outcome, entry), entry)
-        out.append(d.with_(confirmation=Confirmation(v, evidence, device, {**details, **details_common})))
+        narrowed = Measurements(plan, outcome, entry)
+        v, evidence, details = verdict(narrowed, entry)
+        trials = {"trials": narrowed.trial_rows()} if narrowed.runs else {}
+        out.append(d.with_(confirmation=Confirmation(v, evidence, device, {**details, **details_common, **trials})))
     return out, runtime_only(m, settings, device)
 
 
@@ -64,15 +66,21 @@ def call_span(source: str, call: dict[str, Any]) -> tuple[int, int, int, int]:
 
 
 class _Reporter:
-    """Makes the runtime-only findings of one file at the search()/fit() call, as the settings allow."""
+    """Makes the runtime-only findings of one search()/fit() call at that call, as the settings allow."""
 
-    def __init__(self, m: Measurements, settings: Settings) -> None:
-        self.m, self.settings = m, settings
-        call = m.r.get("call") or {}
+    def __init__(self, m: Measurements, settings: Settings, index: int) -> None:
+        self.m, self.settings, self.index = m, settings, index
+        call = m.calls[index]
         self.span = call_span(m.plan.source, call)
         self.what = f"{call.get('kind', 'fit')}()"
         self.suppress = parse_suppressions(m.plan.source)
         self.out: list[Diagnostic] = []
+
+    def first_event(self) -> str | None:
+        """The first non-finite loss or weight in this call's short runs, as evidence."""
+        runs = [run for run in self.m.runs if run.get("call") == self.index]
+        ev = next(((r, t, e) for r, t, e in self.m.events(runs) if e["kind"] in ("loss", "weight")), None)
+        return self.m.describe(*ev) if ev else None
 
     def add(self, rule: Rule, message: str, conf: Confirmation) -> None:
         """A finding of ``rule`` at the call, unless deselected, ignored for the path or suppressed by a noqa."""
@@ -91,14 +99,18 @@ class _Reporter:
 
 
 def runtime_only(m: Measurements, settings: Settings, device: str | None) -> list[Diagnostic]:
-    """The runtime-only findings: non-finite data, unscaled inputs (only on the script's own data)."""
-    data = m.r.get("data")
-    if not data or m.synthetic:
-        return []
-    reporter = _Reporter(m, settings)
-    _nonfinite_data(reporter, data, device)
-    _input_scale(reporter, data, device)
-    return reporter.out
+    """The runtime-only findings at each search()/fit() call: non-finite data, unscaled inputs (only on the
+    script's own data)."""
+    out: list[Diagnostic] = []
+    for index, call in enumerate(m.calls):
+        data = call.get("data")
+        if not data:
+            continue
+        reporter = _Reporter(m, settings, index)
+        _nonfinite_data(reporter, data, device)
+        _input_scale(reporter, data, device)
+        out += reporter.out
+    return out
 
 
 def _nonfinite_data(reporter: _Reporter, data: dict[str, Any], device: str | None) -> None:
@@ -106,10 +118,10 @@ def _nonfinite_data(reporter: _Reporter, data: dict[str, Any], device: str | Non
     if not bad:
         return
     counts = "; ".join(count(a) for a in bad)
-    ev = next(((r, t, e) for r, t, e in reporter.m.events() if e["kind"] in ("loss", "weight")), None)
     evidence = f"counted before training: {counts}"
+    ev = reporter.first_event()
     if ev:
-        evidence += f"; in the short run: {describe(*ev)}"
+        evidence += f"; in the short run: {ev}"
     reporter.add(
         runtime_rule("nonfinite_data"),
         f"the data passed to {reporter.what} holds non-finite values ({counts}); the loss goes NaN at the first batch "
@@ -127,11 +139,12 @@ def _input_scale(reporter: _Reporter, data: dict[str, Any], device: str | None) 
     if not wide:
         return
     a = wide[0]
+    sample = f" ({a['sample']})" if a.get("sample") else ""
     hint = "keras.layers.Rescaling(1.0 / 255)" if a["absmax"] <= 255 else "a keras.layers.Normalization layer"
     reporter.add(
         runtime_rule("input_scale"),
         f"inputs `{a['name']}` reach |{a['absmax']:g}| (above input-scale-max {limit:g}) and the model has no "
         f"Rescaling/Normalization layer at its input: large inputs saturate activations and blow up "
         f"gradients; add {hint} as the first layer (or scale the arrays)",
-        Confirmation("confirmed", f"max |{a['name']}| = {a['absmax']:g}, shape {tuple(a['shape'])}", device),
+        Confirmation("confirmed", f"max |{a['name']}| = {a['absmax']:g}, shape {tuple(a['shape'])}{sample}", device),
     )

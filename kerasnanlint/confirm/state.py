@@ -15,10 +15,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerasnanlint.confirm.frames import call_range, user_frame, user_lines
+from kerasnanlint.confirm.frames import call_range, stack_lines, user_frame, user_lines
 
 MARK = "@@knl "  # stderr prefix of progress lines the parent relays (kerasnanlint.confirm.spawn)
 TunerCall = tuple[type, tuple[Any, ...], dict[str, Any], int | None]  # (class, args, kwargs, line in the script)
+MAX_CALLS = 8  # search()/fit() calls recorded per script; the script is stopped at the next one
+
+
+@dataclass
+class Call:
+    """One search() (``target`` is the tuner) or top-level fit() (the model) the script made, with what it passed.
+
+    ``info`` goes into the result: kind, line (and range), and ``anchors``: the script's lines that tie findings
+    to this call (the call, the tuner's construction, the builder's ``def``, the model's compile() and its callers).
+    """
+
+    kind: str
+    target: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    info: dict[str, Any]
 
 
 def progress(message: str) -> None:
@@ -46,17 +62,19 @@ class RunState:
     result: dict[str, Any] = field(default_factory=_new_result)
     globals: dict[str, Any] = field(default_factory=dict)  # the script's module namespace
     kt: Any = None  # the keras_tuner module, once imported
-    tuner: Any = None  # the tuner whose search() was captured
+    tuner: Any = None  # the tuner of the call being measured (its search())
     tuner_calls: list[TunerCall] = field(default_factory=list)  # every tuner construction while the script ran
     tuners: list[Any] = field(default_factory=list)  # every tuner constructed
     compiled: list[Any] = field(default_factory=list)  # every model compiled, with the line of its compile()
     compile_lines: list[int | None] = field(default_factory=list)
-    model: Any = None  # the model whose fit() was captured
+    compile_stacks: list[list[int]] = field(default_factory=list)  # the script's lines on the stack at compile()
+    model: Any = None  # the model of the call being measured (its fit())
     fit_args: tuple[Any, ...] = ()
     fit_kwargs: dict[str, Any] = field(default_factory=dict)
-    kind: str | None = None  # "search" | "fit": which call was captured
     synthetic: bool = False  # fit_args/fit_kwargs were made up, not the script's
     current_trial: str | None = None
+    calls: list[Call] = field(default_factory=list)  # every search()/fit() the script made, in order
+    call_index: int | None = None  # the call whose short runs are running
     warn_log: list[str] = field(default_factory=list)  # every warning, in order (result["warnings"]: distinct)
 
     @classmethod
@@ -79,6 +97,11 @@ class RunState:
     def max_batches(self) -> int:
         """Batches per epoch of a short run."""
         return int(self.plan.get("max_batches", 40))
+
+    @property
+    def seed(self) -> int:
+        """The seed of every short run (``--seed``)."""
+        return int(self.plan.get("seed", 0))
 
     def time_left(self) -> float:
         """Seconds until the deadline the parent set (it kills the child a little after)."""
@@ -116,6 +139,10 @@ class RunState:
         span = call_range(frame)
         return {"line": frame.f_lineno, **({"range": span} if span else {})}
 
+    def stack_lines(self) -> list[int]:
+        """The script's lines on the current call stack, with the ``def`` lines of its functions there."""
+        return stack_lines(self.script)
+
     def user_lines(self, exc: BaseException) -> list[int | None]:
         """The script's lines in the exception's traceback."""
         return user_lines(self.script, exc)
@@ -145,6 +172,18 @@ class RunState:
                 self.result["model_error"] = short(exc)
                 return None
         return self.compiled[-1] if self.compiled else None
+
+    @contextlib.contextmanager
+    def on_call(self, index: int) -> Iterator[Call]:
+        """Measure and train as call ``index`` did: its tuner or model and its arguments."""
+        call = self.calls[index]
+        saved = self.tuner, self.model, self.fit_args, self.fit_kwargs, self.call_index
+        self.fit_args, self.fit_kwargs, self.call_index = call.args, call.kwargs, index
+        self.tuner, self.model = (call.target, None) if call.kind == "search" else (None, call.target)
+        try:
+            yield call
+        finally:
+            self.tuner, self.model, self.fit_args, self.fit_kwargs, self.call_index = saved
 
     @contextlib.contextmanager
     def training_on(self, fit_args: tuple[Any, ...], fit_kwargs: dict[str, Any], tuner: Any = None) -> Iterator[None]:

@@ -12,6 +12,7 @@ import re
 import time
 from typing import Any
 
+from kerasnanlint.confirm import backends
 from kerasnanlint.confirm.names import LR_NAME, WRITING_CALLBACKS, hp_info, risky
 from kerasnanlint.confirm.state import RunState, short
 
@@ -23,12 +24,11 @@ class Trainer:
         self.state = state
 
     # -- the planned runs ---------------------------------------------------------------------------------------
-    def planned_runs(self) -> None:
+    def planned_runs(self, dirty: bool) -> None:
         """The runs the plan asks for: as written, with the pinned hyperparameters at their top, with each risky
-        activation choice (and a baseline whenever the real data holds NaN/Inf)."""
+        activation choice (and a baseline whenever the real data holds NaN/Inf: ``dirty``)."""
         state = self.state
         wants = set(state.plan.get("runs", []))
-        dirty = any(a["nan"] or a["inf"] for a in state.result.get("data", {}).get("arrays", []))
         if "baseline" in wants or (dirty and not state.synthetic):
             self.run("baseline", why=" - the data holds NaN/Inf" if dirty else "")
         if "lr_top" in wants:
@@ -90,10 +90,15 @@ class Trainer:
             state.result["runs"].append({"name": name, "fixed": fixed, "skipped": "time budget spent"})
             state.save()
             return
+        import keras
+
+        backends.seed_and_fix(keras.backend.backend(), state.seed)  # each run starts from the seed
         label = ", ".join(f"{k}={v}" for k, v in fixed.items()) or "as written"
         state.phase(f"run:{name}", f"short {'search' if tuner_like else 'fit'} ({label}){why}")
         store: list[dict[str, Any]] = []
         run: dict[str, Any] = {"name": name, "fixed": fixed, "synthetic": state.synthetic, "trials": []}
+        if state.call_index is not None:
+            run["call"] = state.call_index
         if builder:
             run["builder"] = builder
         if span:
@@ -179,10 +184,22 @@ class Trainer:
         kw["epochs"] = max(1, min(int(kw.get("epochs") or 1), epochs))
         if kw.get("steps_per_epoch"):
             kw["steps_per_epoch"] = min(int(kw["steps_per_epoch"]), state.max_batches)
+        else:  # a PyDataset or a generator is cut by steps, as cut() cuts arrays and datasets
+            kw.update(self.steps(args[0] if args else kw.get("x")))
         kw["verbose"] = 0
         user = [c for c in (kw.get("callbacks") or []) if type(c).__name__ not in WRITING_CALLBACKS]
         kw["callbacks"] = [*user, Watch(store, lambda: state.current_trial)]
         return args, kw
+
+    def steps(self, x: Any) -> dict[str, int]:
+        """``steps_per_epoch`` for a PyDataset/Sequence or a generator: at most ``max_batches``."""
+        import keras
+
+        from kerasnanlint.confirm.probes import one_shot
+
+        if isinstance(x, keras.utils.PyDataset) and x.num_batches is not None:
+            return {"steps_per_epoch": min(int(x.num_batches), self.state.max_batches)}
+        return {"steps_per_epoch": self.state.max_batches} if one_shot(x) else {}
 
     def cut(self, v: Any, limit: int) -> Any:
         """``v`` cut to ``limit`` samples (max_batches batches of a dataset)."""
