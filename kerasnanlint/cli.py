@@ -65,6 +65,12 @@ def add_lint_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stdin-filename", default=None, help="the path of the file read from standard input")
     p.add_argument("--config", type=Path, default=None, help="a pyproject.toml to read instead of the nearest")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--per-file-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="a file analysed longer gets KNL000 'not analysed' (default 10, or per-file-timeout in the config)",
+    )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write .kerasnanlint_cache")
     p.add_argument(
         "--force-exclude",
@@ -257,6 +263,11 @@ def _settings(args: argparse.Namespace, anchor: Path) -> Settings:
         changes["fail_on"] = Severity.parse(args.fail_on)
     if args.force_exclude:
         changes["force_exclude"] = True
+    timeout = getattr(args, "per_file_timeout", None)
+    if timeout is not None:
+        if not 0 < timeout < float("inf"):
+            raise UsageError(f"--per-file-timeout must be a positive number of seconds, got {timeout}")
+        changes["per_file_timeout"] = timeout
     return settings.with_(**changes)
 
 

@@ -78,6 +78,7 @@ class Settings:
     force_exclude: bool = False
     src: tuple[str, ...] = (".", "src")  # import roots, relative to the project root (as ruff's ``src``)
     per_file_size_limit: float = 10.0  # MB: a larger file gets KNL000 "not analysed" and is never read
+    per_file_timeout: float = 10.0  # seconds: a file analysed longer gets KNL000 "not analysed", its worker killed
     target_keras: str | None = None  # "2.2" | "2" | "3" (kerasnanlint/versions.py); None: not declared
     thresholds: tuple[tuple[str, float], ...] = tuple((k, v[0]) for k, v in THRESHOLDS.items())
     root: Path = field(default_factory=Path.cwd)
@@ -229,6 +230,28 @@ def _severity(key: str, value: Any) -> Severity:
         raise ConfigError(f"`{key}` must be one of info, warning, error; got {value!r}") from None
 
 
+# Every key of [tool.kerasnanlint] (for the message naming an unknown one).
+KEYS = (
+    "select",
+    "extend-select",
+    "ignore",
+    "exclude",
+    "extend-exclude",
+    "include",
+    "extend-include",
+    "per-file-ignores",
+    "severity",
+    "fail-on",
+    "respect-gitignore",
+    "force-exclude",
+    "src",
+    "per-file-size-limit",
+    "per-file-timeout",
+    "target-keras",
+    "thresholds",
+)
+
+
 def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | None = None) -> Settings:
     """Validate a ``[tool.kerasnanlint]`` table into Settings; ConfigError names the first bad key or value."""
     s = Settings(root=root, config_file=config_file)
@@ -268,10 +291,11 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
             if value not in TARGETS:
                 raise ConfigError(f"`{name}` must be one of {', '.join(map(repr, TARGETS))}, got {value!r}")
             changes["target_keras"] = value
-        elif key == "per-file-size-limit":
+        elif key in ("per-file-size-limit", "per-file-timeout"):
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-                raise ConfigError(f"`{name}` must be a positive number of megabytes, got {value!r}")
-            changes["per_file_size_limit"] = float(value)
+                unit = "megabytes" if key == "per-file-size-limit" else "seconds"
+                raise ConfigError(f"`{name}` must be a positive number of {unit}, got {value!r}")
+            changes[key.replace("-", "_")] = float(value)
         elif key == "respect-gitignore":
             changes["respect_gitignore"] = _bool(name, value)
         elif key == "force-exclude":
@@ -288,27 +312,7 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
         elif key in THRESHOLDS:
             raise ConfigError(f"`{name}` belongs in the [tool.kerasnanlint.thresholds] table")
         else:
-            known = sorted(
-                [
-                    "select",
-                    "extend-select",
-                    "ignore",
-                    "exclude",
-                    "extend-exclude",
-                    "include",
-                    "extend-include",
-                    "per-file-ignores",
-                    "severity",
-                    "fail-on",
-                    "respect-gitignore",
-                    "force-exclude",
-                    "src",
-                    "per-file-size-limit",
-                    "target-keras",
-                    "thresholds",
-                ]
-            )
-            raise ConfigError(f"unknown key `{name}` (known keys: {', '.join(known)})")
+            raise ConfigError(f"unknown key `{name}` (known keys: {', '.join(sorted(KEYS))})")
     changes["thresholds"] = tuple(thresholds.items())
     return s.with_(**changes)
 

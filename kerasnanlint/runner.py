@@ -6,7 +6,6 @@ import gc
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +16,9 @@ from kerasnanlint.diagnostics import Analysis, Diagnostic
 from kerasnanlint.files import discover, is_notebook_path, mentions_keras
 from kerasnanlint.project import Project, ProjectIndex, entry_hash, find_root
 from kerasnanlint.semantics.linked import Entry, Linked
+from kerasnanlint.workers import Pool
 
 Reader = Callable[[Path], bytes]
-
-# Below this many files to parse, a process pool costs more to start than it saves.
-_POOL_THRESHOLD = 8
 
 
 @dataclass
@@ -200,7 +197,11 @@ def lint_paths(
     if jobs is not None and jobs > cores:
         notes.append(f"--jobs {jobs} capped at the {cores} cores this process may use")
         jobs = cores
-    _settle(units, ProjectIndex(_project(settings, Path.cwd())), settings, jobs, cache, Path.read_bytes)
+    linter = _Linter(settings, jobs, killable=True)
+    try:
+        _settle(units, ProjectIndex(_project(settings, Path.cwd())), settings, linter, cache, Path.read_bytes)
+    finally:
+        linter.close()
     for unit in units:
         assert unit.result is not None
         if unit.report:
@@ -230,7 +231,7 @@ def lint_in_project(
     def read(path: Path) -> bytes:
         return buffers[path] if path in buffers else path.read_bytes()
 
-    _settle([unit], ProjectIndex(_project(settings, real)), settings, 1, cache, read)
+    _settle([unit], ProjectIndex(_project(settings, real)), settings, _Linter(settings, 1, False), cache, read)
     assert unit.result is not None
     if known is not None:
         known.clear()
@@ -308,7 +309,7 @@ def _settle(
     units: list[_Unit],
     index: ProjectIndex,
     settings: Settings,
-    jobs: int | None,
+    linter: _Linter,
     cache: Cache | MemoryCache | None,
     read: Reader,
 ) -> None:
@@ -323,8 +324,8 @@ def _settle(
                 _Task(u.shown, u.data, settings, Linked(project.package_of(u.real), u.answers), u.prefilter)
                 for u in todo
             ]
-            for unit, analysis in zip(todo, _run(tasks, jobs), strict=True):
-                unit.result, unit.fresh = analysis, True
+            for unit, (analysis, cacheable) in zip(todo, linter.run(tasks), strict=True):
+                unit.result, unit.fresh = analysis, cacheable
         for u in units:
             assert u.result is not None
             if u.result.summary is not None or not u.prefilter:
@@ -385,18 +386,32 @@ def _schedule(
     return bool(relint or needed)
 
 
-def _run(tasks: list[_Task], jobs: int | None) -> list[Analysis]:
-    """Lint ``tasks``, spread over processes when there are enough of them."""
-    workers = min(jobs if jobs is not None else _cores(), len(tasks))
-    if workers > 1 and len(tasks) >= _POOL_THRESHOLD:
-        # Largest files first, in small chunks: no worker is left with one big file while the others idle.
+class _Linter:
+    """Runs lint tasks: in killable worker processes with the per-file time limit (a CLI run), or in this process
+    (an editor's buffer, where a lint must start without a process)."""
+
+    def __init__(self, settings: Settings, jobs: int | None, killable: bool) -> None:
+        self.pool: Pool[_Task, Analysis] | None = None
+        if killable:
+            limit = settings.per_file_timeout
+            self.pool = Pool(
+                jobs or _cores(),
+                _lint_one,
+                init=_worker_init,
+                limit=limit,
+                late=lambda t: Analysis([_error(t.shown, f"not analysed: took longer than {limit:g} s", t.settings)]),
+                died=lambda t, why: Analysis([_error(t.shown, f"internal error: its worker died ({why})", t.settings)]),
+            )
+
+    def run(self, tasks: list[_Task]) -> list[tuple[Analysis, bool]]:
+        """Each task's analysis, and whether it is one to cache (not a time-out or a worker's death)."""
+        if self.pool is None:
+            with _gc_per_file():
+                return [(_lint_one(t), True) for t in tasks]
+        # Largest files first: no worker is left with one big file while the others idle.
         order = sorted(range(len(tasks)), key=lambda i: len(tasks[i].data), reverse=True)
-        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-            chunk = max(1, len(tasks) // (workers * 16))
-            done = list(pool.map(_lint_one, [tasks[i] for i in order], chunksize=chunk))
-        outputs: list[Analysis] = [Analysis([]) for _ in tasks]
-        for i, analysis in zip(order, done, strict=True):
-            outputs[i] = analysis
-        return outputs
-    with _gc_per_file():
-        return [_lint_one(t) for t in tasks]
+        return self.pool.map(tasks, order)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()

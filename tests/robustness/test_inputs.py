@@ -233,3 +233,67 @@ def test_python_m_does_not_import_the_projects_own_modules(tmp_path: Path) -> No
     (tmp_path / "good.py").write_text(GOOD)
     rc, out, _ = lint_folder(tmp_path)
     assert rc == 1 and "good.py:4:5: KNL107" in out
+
+
+# --- bounded time -----------------------------------------------------------------------------------------
+def _slow_rule(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """KNL107's check takes ``seconds`` on a file whose text says "slow" (workers are forked: they see this)."""
+    import dataclasses
+    import time
+
+    from kerasnanlint import registry
+
+    registry.load_checks()
+    original = registry.RULES["KNL107"].check
+
+    def slow(ctx) -> None:  # type: ignore[no-untyped-def]
+        if "slow" in ctx.source:
+            time.sleep(seconds)
+        original(ctx)
+
+    monkeypatch.setitem(registry.RULES, "KNL107", dataclasses.replace(registry.RULES["KNL107"], check=slow))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_over_the_time_limit_is_a_finding_and_the_run_goes_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, jobs: int
+) -> None:
+    from kerasnanlint.runner import lint_paths
+
+    _slow_rule(monkeypatch, 120)
+    (tmp_path / "a_slow.py").write_text(GOOD + "# slow\n")
+    for i in range(3):
+        (tmp_path / f"b{i}.py").write_text(GOOD)
+    result = lint_paths([tmp_path], Settings(per_file_timeout=3), jobs=jobs, use_cache=False)
+    by_file = {Path(d.path).name: d for d in result.diagnostics}
+    assert by_file["a_slow.py"].rule == "KNL000" and "took longer than 3 s" in by_file["a_slow.py"].message
+    assert all(by_file[f"b{i}.py"].rule == "KNL107" for i in range(3))
+
+
+def test_a_worker_that_dies_is_a_finding_and_the_run_goes_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import dataclasses
+
+    from kerasnanlint import registry
+    from kerasnanlint.runner import lint_paths
+
+    registry.load_checks()
+    original = registry.RULES["KNL107"].check
+
+    def crash(ctx) -> None:  # type: ignore[no-untyped-def]
+        if "crash" in ctx.source:
+            os._exit(9)  # as a segfault in native code would: no exception to catch
+        original(ctx)
+
+    monkeypatch.setitem(registry.RULES, "KNL107", dataclasses.replace(registry.RULES["KNL107"], check=crash))
+    (tmp_path / "a.py").write_text(GOOD + "# crash\n")
+    (tmp_path / "b.py").write_text(GOOD)
+    found = {Path(d.path).name: d for d in lint_paths([tmp_path], Settings(), jobs=1, use_cache=False).diagnostics}
+    assert found["a.py"].rule == "KNL000" and "its worker died" in found["a.py"].message
+    assert found["b.py"].rule == "KNL107"
+
+
+def test_per_file_timeout_flag(tmp_path: Path) -> None:
+    (tmp_path / "good.py").write_text(GOOD)
+    assert run_cli("--no-cache", "--per-file-timeout", "30", ".", cwd=tmp_path).returncode == 1
+    bad = run_cli("--no-cache", "--per-file-timeout", "nan", ".", cwd=tmp_path)
+    assert bad.returncode == 2 and "--per-file-timeout must be a positive number" in bad.stderr
