@@ -118,7 +118,8 @@ def run_child(
             for raw in proc.stderr:
                 line = raw.decode("utf-8", "replace").rstrip()
                 if line.startswith(PID_MARK):
-                    script.append(int(line[len(PID_MARK) :]))
+                    if not script and line[len(PID_MARK) :].isdigit():  # the supervisor's line comes first
+                        script.append(int(line[len(PID_MARK) :]))
                 elif line.startswith(MARK):
                     on_progress(line[len(MARK) :])
                 elif line.strip():
