@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import re
 import sys
@@ -341,6 +342,8 @@ def _confirm(args: argparse.Namespace, settings: Settings, diagnostics: list[Dia
 
     if min(args.trials, args.epochs, args.batches) < 1:
         raise UsageError("--trials, --epochs and --batches must be at least 1")
+    if not (math.isfinite(args.budget) and args.budget > 0):  # nan would mean 1 s per script, inf no limit at all
+        raise UsageError(f"--budget {args.budget:g}: expected a finite number of seconds above 0, e.g. --budget 120")
     if args.report is not None and not args.report.parent.is_dir():
         raise UsageError(f"--report {args.report}: the folder {args.report.parent} does not exist")
     seed = {} if args.seed is None else {"seed": args.seed}

@@ -10,8 +10,10 @@ Independent of the CLI: it takes ``ConfirmOptions`` and raises ``ConfirmUnavaila
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import queue
+import secrets
 import tempfile
 import threading
 import time
@@ -47,6 +49,11 @@ class ConfirmOptions:
     report: Path | None = None  # write the HTML report there (its folder must exist)
     jobs: int = 1  # scripts run at once
     shard: tuple[int, int] | None = None  # (i, n): run only the i-th of n deterministic parts of the scripts
+
+    def __post_init__(self) -> None:
+        # nan would give every script the 1 s floor, inf no limit at all: a budget is a finite number of seconds.
+        if not (math.isfinite(self.budget) and self.budget > 0):
+            raise ValueError(f"budget must be a finite number of seconds above 0, not {self.budget!r}")
 
 
 class ConfirmUnavailable(Exception):
@@ -183,17 +190,22 @@ def _plans(paths: list[Path], settings: Settings, diagnostics: list[Diagnostic])
 def _run_plan(
     plan: FilePlan, options: ConfirmOptions, timeout: float, progress: Progress, worker: Worker | None
 ) -> Outcome:
-    """Run one plan with ``timeout`` seconds, in a fresh temporary working directory: in the warm ``worker`` when
-    it runs the script's backend, else in a child of its own."""
+    """Run one plan with ``timeout`` seconds, in a fresh temporary folder (the script's working directory is its
+    ``run/`` subfolder): in the warm ``worker`` when it runs the script's backend, else in a child of its own."""
     from kerasnanlint.confirm.backends import selected
     from kerasnanlint.confirm.spawn import Outcome, run_child
 
     if timeout < MIN_CHILD_SECONDS / 2:
         return Outcome({"fatal": f"the --budget of {options.budget:g} s was spent before this file"}, 0.0)
     with tempfile.TemporaryDirectory(prefix="kerasnanlint-confirm-", ignore_cleanup_errors=True) as tmp:
+        # The script runs in run/: its relative paths (a result.json of its own) never meet the plan and result
+        # files beside it, and the token tells our result from anything else found under that name.
+        rundir = Path(tmp) / "run"
+        rundir.mkdir()
         child_plan = plan.child_plan(
             **plan.script_in(Path(tmp)),
-            workdir=tmp,
+            workdir=str(rundir),
+            token=secrets.token_hex(16),
             device=options.device,
             trials=options.trials,
             epochs=options.epochs,

@@ -20,7 +20,8 @@ from kerasnanlint.confirm import backends
 from kerasnanlint.confirm.fallback import BuilderRuns, synthesize, tuner_runs
 from kerasnanlint.confirm.intercept import Interceptor
 from kerasnanlint.confirm.measure import call_flagged, check_data
-from kerasnanlint.confirm.state import RunState, short
+from kerasnanlint.confirm.reaper import contain, exit_like
+from kerasnanlint.confirm.state import PID_MARK, RunState, short
 from kerasnanlint.confirm.training import Trainer
 
 
@@ -127,7 +128,8 @@ def main(argv: list[str]) -> int:
     """``PLAN.json RESULT.json``: never a bare traceback, the parent turns a crash into "could not run"."""
     with open(argv[0], encoding="utf-8") as fh:
         plan = json.load(fh)
-    state = RunState.from_plan(plan, argv[1])
+    os.chdir(plan["workdir"])  # the script's own folder, apart from the plan and result files
+    state = RunState.from_plan(plan, os.path.abspath(argv[1]))
     try:
         return run(state)
     except BaseException as exc:
@@ -137,6 +139,12 @@ def main(argv: list[str]) -> int:
         return 0
 
 
+def announce(pid: int) -> None:
+    """Tell the parent which process group to kill on timeout (the script's, not this supervisor's)."""
+    print(f"{PID_MARK}{pid}", file=sys.stderr, flush=True)
+
+
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.exit(main(sys.argv[1:]))
+    # This process only supervises: the run forks below it, and whatever the script leaves running is killed.
+    exit_like(contain(lambda: main(sys.argv[1:]), announce))

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from kerasnanlint.confirm.backends import selected
-from kerasnanlint.confirm.state import MARK  # the child's progress-line prefix (state imports no TensorFlow)
+from kerasnanlint.confirm.reaper import SWEEP_SECONDS
+from kerasnanlint.confirm.state import MARK, PID_MARK  # stderr line prefixes (neither imports TensorFlow)
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent.parent)
 
@@ -39,11 +41,40 @@ class Outcome:
             return f"timed out after {self.seconds:.0f} s"
         if self.result and self.result.get("fatal"):
             return str(self.result["fatal"])
-        if self.returncode not in (0, None):
-            sig = -self.returncode if self.returncode < 0 else None
-            how = f"killed by signal {sig}" if sig else f"exited with code {self.returncode}"
-            return f"the probe process {how}" + (f": {self.tail[-1]}" if self.tail else "")
-        return "the probe process wrote no result" + (f": {self.tail[-1]}" if self.tail else "")
+        code = self.returncode
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+        said = script_error(self.tail)
+        said = f": {said}" if said else ""
+        if self.result and self.result.get("phase") == "script":
+            return f"the probe process {how} while the script ran, before reaching search()/fit(){said}"
+        if code not in (0, None):
+            return f"the probe process {how}{said}"
+        return f"the probe process wrote no result{said}"
+
+
+# Lines the frameworks log on stderr by themselves (absl/glog, TensorFlow's Python loggers, CPU feature notes): never
+# the reason a script failed.
+NOISE = re.compile(
+    r"[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\]"  # absl: E0000 00:00:1700000000.1 123 file.cc:42]
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] "  # TensorFlow's older C++ log format
+    r"|WARNING: All log messages before absl::InitializeLog"
+    r"|(WARNING|INFO|ERROR):(absl|tensorflow|jax|root):"
+    r"|To enable the following instructions:|This TensorFlow binary is optimized"
+    r"|oneDNN custom operations are on|Unable to register cu(DNN|FFT|BLAS) factory"
+    r"|Could not find cuda drivers|computation placer already registered"
+)
+
+
+def script_error(tail: list[str]) -> str | None:
+    """What the script itself said last on stderr: the exception line of its last traceback, else its last line
+    that is not framework log noise; None when it said nothing."""
+    said = [line for line in tail if not NOISE.match(line.strip())]
+    for i in range(len(said) - 1, -1, -1):
+        if said[i].startswith("Traceback (most recent call last)"):
+            after = [line for line in said[i + 1 :] if line and not line[0].isspace()]
+            if after:
+                return after[0].strip()[:300]
+    return said[-1].strip()[:300] if said else None
 
 
 def child_env(device: str, backend: str | None = None) -> dict[str, str]:
@@ -64,28 +95,32 @@ def child_env(device: str, backend: str | None = None) -> dict[str, str]:
 def run_child(
     plan: dict[str, Any], workdir: Path, timeout: float, device: str, on_progress: Callable[[str], None]
 ) -> Outcome:
-    """Run the child on ``plan`` in ``workdir``, relaying its progress lines; killed (with its own subprocesses)
-    after ``timeout`` seconds."""
+    """Run the child on ``plan`` (its files in ``workdir``, the script in ``plan["workdir"]``), relaying its progress
+    lines; the script is killed after ``timeout`` seconds, and whatever it started ends with it in any case."""
     plan_path, out_path = workdir / "plan.json", workdir / "result.json"
     plan_path.write_text(json.dumps(plan), encoding="utf-8")
     started = time.monotonic()
     with open(workdir / "stdout.txt", "wb") as stdout:
         proc = subprocess.Popen(
             [sys.executable, "-m", "kerasnanlint.confirm.child", str(plan_path), str(out_path)],
-            cwd=workdir,
+            cwd=plan["workdir"],
             stdin=subprocess.DEVNULL,
             stdout=stdout,  # the user's prints must not mix with our report on stdout
             stderr=subprocess.PIPE,
             env=child_env(device, selected(Path(plan["script"]).read_text(encoding="utf-8", errors="replace"))),
-            start_new_session=os.name == "posix",  # so a timeout kills the script's own subprocesses too
+            start_new_session=os.name == "posix",  # the supervisor's group; the script forks into one of its own
         )
         tail: deque[str] = deque(maxlen=20)
+        script: list[int] = []  # the script's process (its group), once the supervisor names it
 
         def pump() -> None:
             assert proc.stderr is not None
             for raw in proc.stderr:
                 line = raw.decode("utf-8", "replace").rstrip()
-                if line.startswith(MARK):
+                if line.startswith(PID_MARK):
+                    if not script and line[len(PID_MARK) :].isdigit():  # the supervisor's line comes first
+                        script.append(int(line[len(PID_MARK) :]))
+                elif line.startswith(MARK):
                     on_progress(line[len(MARK) :])
                 elif line.strip():
                     tail.append(line)
@@ -97,10 +132,22 @@ def run_child(
             proc.wait(timeout=max(1.0, timeout))
         except subprocess.TimeoutExpired:
             timed_out = True
-            _kill(proc)
-            proc.wait()
+            _stop(proc, script)
         reader.join(timeout=5)
-    return Outcome(_read_result(out_path), time.monotonic() - started, timed_out, proc.returncode, list(tail))
+    result = _read_result(out_path, plan.get("token"))
+    return Outcome(result, time.monotonic() - started, timed_out, proc.returncode, list(tail))
+
+
+def _stop(proc: subprocess.Popen, script: list[int]) -> None:
+    """On timeout: kill the script's group and give its supervisor a moment to sweep what the script left (see
+    kerasnanlint.confirm.reaper); the supervisor itself is killed when it does not end."""
+    if script:
+        _kill_group(script[0])
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=SWEEP_SECONDS + 2)
+            return
+    _kill(proc)
+    proc.wait()
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -187,7 +234,8 @@ class Worker:
                 pid = int(answer.split()[1])
             elif answer.startswith("done "):
                 code = int(answer.split()[1])
-        return Outcome(_read_result(out_path), time.monotonic() - started, timed_out, code, list(self.tail))
+        result = _read_result(out_path, plan.get("token"))
+        return Outcome(result, time.monotonic() - started, timed_out, code, list(self.tail))
 
     def close(self) -> None:
         """End the worker (its current script, if any, is killed with it)."""
@@ -201,8 +249,26 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _read_result(out_path: Path) -> dict[str, Any] | None:
+# The top-level entries of a result file and their types (kerasnanlint.confirm.state); any other shape is not ours.
+SHAPE: dict[str, type | tuple[type, ...]] = {"phase": str, "runs": list, "direct": list, "warnings": list}
+OPTIONAL: dict[str, type | tuple[type, ...]] = {"fatal": str, "script": dict, "calls": list, "builders": dict}
+
+
+def _read_result(out_path: Path, token: str | None) -> dict[str, Any] | None:
+    """The child's result file: None when it wrote none, a ``fatal`` result when the file is not the child's (the
+    wrong token or shape: the script wrote it, or it is damaged), never a crash."""
     try:
-        return json.loads(out_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        result = json.loads(out_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError) as exc:
+        return {"fatal": f"the probe's result file could not be read ({type(exc).__name__})"}
+    if not isinstance(result, dict) or result.get("token") != token:
+        return {"fatal": "the probe's result file was not written by the probe (overwritten or damaged)"}
+    for key, kind in SHAPE.items():
+        if not isinstance(result.get(key), kind):
+            return {"fatal": f"the probe's result file is damaged (its {key!r} entry)"}
+    for key, kind in OPTIONAL.items():
+        if key in result and not isinstance(result[key], kind):
+            return {"fatal": f"the probe's result file is damaged (its {key!r} entry)"}
+    return result

@@ -18,6 +18,7 @@ from typing import Any
 from kerasnanlint.confirm.frames import call_range, stack_lines, user_frame, user_lines
 
 MARK = "@@knl "  # stderr prefix of progress lines the parent relays (kerasnanlint.confirm.spawn)
+PID_MARK = "@@knl-pid "  # stderr prefix of the line naming the script's process (the group killed on timeout)
 TunerCall = tuple[type, tuple[Any, ...], dict[str, Any], int | None]  # (class, args, kwargs, line in the script)
 MAX_CALLS = 8  # search()/fit() calls recorded per script; the script is stopped at the next one
 
@@ -80,7 +81,9 @@ class RunState:
     @classmethod
     def from_plan(cls, plan: dict[str, Any], out_path: str) -> RunState:
         """The state for the plan file the parent wrote."""
-        return cls(plan, out_path, os.path.abspath(plan["script"]))
+        state = cls(plan, out_path, os.path.abspath(plan["script"]))
+        state.result["token"] = plan.get("token")  # the parent takes only a result that carries its plan's token
+        return state
 
     # -- the plan -----------------------------------------------------------------------------------------------
     @property
@@ -90,7 +93,7 @@ class RunState:
 
     @property
     def workdir(self) -> str:
-        """The temporary working directory (the script's cwd; tuner projects go there)."""
+        """The script's working directory (a subfolder of the run's temporary folder; tuner projects go there)."""
         return self.plan["workdir"]
 
     @property
