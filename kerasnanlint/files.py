@@ -4,6 +4,7 @@ configured excludes honoured."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,24 +24,35 @@ def is_notebook_path(path: str) -> bool:
 
 
 class _GitIgnore:
-    """The .gitignore files between the project root and each folder walked."""
+    """The ignore files between the project root and each folder walked, with git's own semantics
+    (``pathspec.GitIgnoreSpec``): each folder's ``.gitignore``, and at the work tree's root also
+    ``.git/info/exclude`` and the user's global excludes file (``core.excludesFile``, by default
+    ``$XDG_CONFIG_HOME/git/ignore``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, work_tree: Path) -> None:
         import pathspec
 
         self._pathspec = pathspec
+        self._root = str(work_tree)
         self._cache: dict[str, object | None] = {}
 
     def _spec(self, folder: str) -> object | None:
         if folder not in self._cache:
-            gi = os.path.join(folder, ".gitignore")
-            spec = None
-            if os.path.isfile(gi):
+            files = [os.path.join(folder, ".gitignore")]
+            if folder == self._root and os.path.exists(os.path.join(folder, ".git")):
+                files += [os.path.join(folder, ".git", "info", "exclude"), *_global_excludes()]
+            lines: list[str] = []
+            for name in files:
                 try:
-                    with open(gi, encoding="utf-8", errors="replace") as fh:
-                        lines = fh.read().splitlines()
-                    spec = self._pathspec.PathSpec.from_lines("gitwildmatch", lines)
-                except (OSError, ValueError):
+                    with open(name, encoding="utf-8", errors="replace") as fh:
+                        lines += fh.read().splitlines()
+                except OSError:
+                    continue
+            spec = None
+            if lines:
+                try:
+                    spec = self._pathspec.GitIgnoreSpec.from_lines(lines)
+                except ValueError:
                     spec = None
             self._cache[folder] = spec
         return self._cache[folder]
@@ -65,8 +77,8 @@ class _GitIgnore:
 def discover(paths: list[Path], settings: Settings) -> Iterator[Path]:
     """Files to lint, in a stable order. Explicit files are linted unless ``force_exclude`` is set and
     they are excluded (pre-commit passes every staged file explicitly)."""
-    gitignore = _GitIgnore() if settings.respect_gitignore else None
     root = _gitignore_root(settings.root.resolve())
+    gitignore = _GitIgnore(root) if settings.respect_gitignore else None
     walk = _Walk(settings, gitignore, root)
     seen: set[str] = set()
     for path in paths:
@@ -169,6 +181,20 @@ def _join(rel: str | None, name: str) -> str | None:
     if rel is None:
         return None
     return name if rel == "." else f"{rel}/{name}"
+
+
+def _global_excludes() -> list[str]:
+    """The user's global git excludes file: ``core.excludesFile`` in ~/.gitconfig, else git's XDG default."""
+    home = os.path.expanduser("~")
+    try:
+        with open(os.path.join(home, ".gitconfig"), encoding="utf-8", errors="replace") as fh:
+            found = re.search(r"(?im)^\s*excludesfile\s*=\s*(.+?)\s*$", fh.read())
+        if found:
+            return [os.path.expanduser(found.group(1).strip('"'))]
+    except OSError:
+        pass
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    return [os.path.join(xdg, "git", "ignore")]
 
 
 def _gitignore_root(root: Path) -> Path:

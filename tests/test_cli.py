@@ -279,6 +279,26 @@ def test_gitignore_above_the_linted_folder_applies_inside_a_git_repo(tmp_path: P
     assert codes(lint(tmp_path / "src", ".")) == [("bad.py", 6, "KNL107")]
 
 
+def test_git_info_exclude_and_the_global_excludes_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    home = tmp_path / "home"
+    write(
+        tmp_path,
+        {
+            "repo/.git/info/exclude": "local_*.py\n",
+            "repo/bad.py": FLAGGED,
+            "repo/local_1.py": FLAGGED,
+            "repo/notes_draft.py": FLAGGED,
+            "home/.config/git/ignore": "*_draft.py\n",
+        },
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    assert codes(lint(tmp_path / "repo", ".")) == [("bad.py", 6, "KNL107")]
+    (home / ".gitconfig").write_text("[core]\n\texcludesFile = ~/elsewhere\n")
+    (home / "elsewhere").write_text("bad.py\n")
+    assert codes(lint(tmp_path / "repo", ".")) == [("notes_draft.py", 6, "KNL107")]
+
+
 # --- suppressions ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("comment", "suppressed"),

@@ -131,8 +131,8 @@ def _reference_discover(paths: list[Path], settings) -> list[Path]:
 
     from kerasnanlint.files import _excluded, _GitIgnore, _gitignore_root
 
-    gitignore = _GitIgnore() if settings.respect_gitignore else None
     root = _gitignore_root(settings.root.resolve())
+    gitignore = _GitIgnore(root) if settings.respect_gitignore else None
     out, seen = [], set()
     for path in paths:
         if path.is_file():
