@@ -5,6 +5,10 @@ project with a hash of each answer. A hit is only a candidate: the runner looks 
 lints the file anew when an answer changed (an edited ``models.py`` re-lints the ``tune.py`` importing it).
 Entries are written atomically, behind a checksum of their text; an unreadable, corrupted or ill-shaped entry is a
 miss, never an error or a wrong finding.
+
+Pruning (at most once a day, after a run that used the cache): the folders of other kerasnanlint versions or code
+are removed once a day old, and in the current one every entry not written for 30 days. A removed entry only costs
+a lint.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from kerasnanlint import __version__
@@ -36,12 +42,43 @@ def _checksum(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
+DAY = 86_400
+_ENTRY_DAYS = 30
+
+
 class Cache:
     """The entries of one settings fingerprint under ``root/.kerasnanlint_cache``."""
 
     def __init__(self, root: Path, settings_fingerprint: str) -> None:
-        self.folder = root / CACHE_DIR_NAME / f"{__version__}-{code_fingerprint()}" / settings_fingerprint
+        self.top = root / CACHE_DIR_NAME
+        self.folder = self.top / f"{__version__}-{code_fingerprint()}" / settings_fingerprint
         self._ready = False
+
+    def prune(self, now: float | None = None) -> None:
+        """Drop old versions' folders and stale entries (see the module docstring); never raises."""
+        now = time.time() if now is None else now
+        marker = self.top / ".pruned"
+        try:
+            if now - marker.stat().st_mtime < DAY:
+                return
+        except OSError:
+            pass
+        if not self.top.is_dir():
+            return
+        current = self.folder.parent
+        for version in self.top.iterdir():
+            if version.is_dir() and version != current and now - version.stat().st_mtime > DAY:
+                shutil.rmtree(version, ignore_errors=True)
+        for entry in current.glob("*/*/*"):
+            try:
+                if now - entry.stat().st_mtime > _ENTRY_DAYS * DAY:
+                    entry.unlink()
+            except OSError:
+                continue
+        try:
+            marker.touch()
+        except OSError:
+            pass
 
     @staticmethod
     def key(path: str, data: bytes) -> str:

@@ -202,6 +202,8 @@ def lint_paths(
         _settle(units, ProjectIndex(_project(settings, Path.cwd())), settings, linter, cache, Path.read_bytes)
     finally:
         linter.close()
+    if cache is not None:
+        cache.prune()
     for unit in units:
         assert unit.result is not None
         if unit.report:

@@ -297,3 +297,25 @@ def test_per_file_timeout_flag(tmp_path: Path) -> None:
     assert run_cli("--no-cache", "--per-file-timeout", "30", ".", cwd=tmp_path).returncode == 1
     bad = run_cli("--no-cache", "--per-file-timeout", "nan", ".", cwd=tmp_path)
     assert bad.returncode == 2 and "--per-file-timeout must be a positive number" in bad.stderr
+
+
+def test_the_cache_is_pruned_by_age(tmp_path: Path) -> None:
+    import time
+
+    from kerasnanlint.cache import DAY
+
+    cache, key, path = _entry(tmp_path)
+    old_version = cache.top / "0.0.1-old" / "fp" / "aa"
+    old_version.mkdir(parents=True)
+    (old_version / "entry").write_text("x")
+    now = time.time()
+    os.utime(cache.top / "0.0.1-old", (now - 2 * DAY, now - 2 * DAY))
+    stale = path.parent / "stale"
+    stale.write_text("x")
+    os.utime(stale, (now - 31 * DAY, now - 31 * DAY))
+    cache.prune(now)
+    assert not (cache.top / "0.0.1-old").exists() and not stale.exists() and cache.get(key) is not None
+    (cache.top / "0.0.1-new").mkdir()
+    os.utime(cache.top / "0.0.1-new", (now - 2 * DAY, now - 2 * DAY))
+    cache.prune(now)  # pruned less than a day ago: nothing to do until tomorrow
+    assert (cache.top / "0.0.1-new").exists()
