@@ -7,6 +7,7 @@ Heavy imports (libcst, TensorFlow for confirm, pygls for lsp) happen inside the 
 from __future__ import annotations
 
 import argparse
+import difflib
 import io
 import math
 import os
@@ -16,7 +17,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from kerasnanlint import __version__
 from kerasnanlint.formats import FORMATS
@@ -100,9 +101,25 @@ def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shard", default=None, metavar="I/N", help="run only the I-th of N parts of the scripts (CI)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a misspelt option or subcommand (Python 3.11 has no suggestions)."""
+
+    def error(self, message: str) -> NoReturn:
+        words = re.findall(r"unrecognized arguments: (.+)|invalid choice: '([^']+)'", message)
+        wrong = [w for found in words for w in " ".join(found).split() if w]
+        parsers: list[argparse.ArgumentParser] = [self]
+        for a in self._actions:  # the subcommands' options too: the top parser reports what none of them took
+            if isinstance(a.choices, dict):
+                parsers += [c for c in a.choices.values() if isinstance(c, argparse.ArgumentParser)]
+        known = [o for parser in parsers for a in parser._actions for o in a.option_strings]
+        known += [c for a in self._actions if isinstance(a.choices, dict | list | tuple) for c in a.choices]
+        close = [m for w in wrong for m in difflib.get_close_matches(w, known, n=1, cutoff=0.6)]
+        super().error(message + (f" (did you mean {', '.join(close)}?)" if close else ""))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kerasnanlint",
         description="Find the Keras/KerasTuner code that makes searches score NaN or fail.",
     )
@@ -237,7 +254,7 @@ class _KnownCodes(Collection[str]):
 
 
 def _settings(args: argparse.Namespace, anchor: Path) -> Settings:
-    from kerasnanlint.config import ConfigError, load_settings, validate_codes
+    from kerasnanlint.config import ConfigError, did_you_mean, load_settings, validate_codes
     from kerasnanlint.diagnostics import Severity
 
     known = _KnownCodes()
@@ -250,7 +267,7 @@ def _settings(args: argparse.Namespace, anchor: Path) -> Settings:
         for code in getattr(args, flag) or ():
             if not any(k.startswith(code) for k in known):
                 option = "--" + flag.replace("_", "-")
-                raise UsageError(f"{option}: {code!r} matches no rule (`kerasnanlint rules` lists them)")
+                raise UsageError(f"{option}: {code!r} matches no rule{did_you_mean(code, known)}")
     changes: dict[str, object] = {}
     if args.select is not None:
         changes["select"] = args.select
@@ -280,7 +297,9 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
         raise UsageError("`-` (standard input) cannot be combined with other paths")
     for p in args.paths:
         if str(p) != "-" and not p.exists():
-            raise UsageError(f"{p}: no such file or directory")
+            command = difflib.get_close_matches(str(p), SUBCOMMANDS, n=1, cutoff=0.7)
+            hint = f" (did you mean the `{command[0]}` command?)" if command else ""
+            raise UsageError(f"{p}: no such file or directory{hint}")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     anchor = Path(args.stdin_filename) if args.stdin_filename else (args.paths[0] if not stdin else Path("."))

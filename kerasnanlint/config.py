@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import hashlib
 import json
@@ -317,6 +318,12 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
     return s.with_(**changes)
 
 
+def did_you_mean(code: str, known: Collection[str]) -> str:
+    """The end of a "matches no rule" message: the closest rule code, or where the codes are listed."""
+    close = difflib.get_close_matches(code.upper(), list(dict.fromkeys(known)), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else " (`kerasnanlint rules` lists them)"
+
+
 def validate_codes(settings: Settings, known: Collection[str]) -> None:
     """Raise ConfigError naming the key of a configured code or prefix that matches no rule in ``known``
     (a typo there would otherwise silently select, ignore or re-grade nothing)."""
@@ -332,7 +339,7 @@ def validate_codes(settings: Settings, known: Collection[str]) -> None:
             if not any(k.startswith(code) for k in known):
                 where = f"{settings.config_file}: " if settings.config_file else ""
                 raise ConfigError(
-                    f"{where}`tool.kerasnanlint.{key}`: {code!r} matches no rule (`kerasnanlint rules` lists them)"
+                    f"{where}`tool.kerasnanlint.{key}`: {code!r} matches no rule{did_you_mean(code, known)}"
                 )
 
 

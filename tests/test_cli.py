@@ -428,3 +428,17 @@ def test_rule_prints_its_doc(tmp_path: Path):
     unknown = lint(tmp_path, "rule", "KNL999")
     assert unknown.returncode == 2
     assert "KNL999" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (("--fixx", "."), "(did you mean --fix?)"),
+        (("check", "--formt", "json", "."), "(did you mean --format?)"),
+        (("chekc", "."), "(did you mean the `check` command?)"),
+        (("--select", "KNL1077", "."), "(did you mean KNL107?)"),
+    ],
+)
+def test_did_you_mean(tmp_path: Path, args: tuple[str, ...], hint: str):
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2 and hint in result.stderr, result.stderr
