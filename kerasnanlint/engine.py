@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -22,12 +24,19 @@ from kerasnanlint.semantics.module import ModuleFacts, children, collect
 from kerasnanlint.source import SourceError, decode  # re-exported: engine.SourceError is what callers know
 from kerasnanlint.suppressions import parse_suppressions
 
+_T = TypeVar("_T")
+
 # LibCST's native parser recurses once per nesting level. On the main thread's 8 MiB stack a pathological but
 # valid file (a 20,000-term sum, thousands of nested calls) overflows it and kills the whole process, which no
 # try/except can catch. Parsing on a thread with a large stack (pages are committed only as they are touched)
-# turns such files back into ordinary ones.
+# turns such files back into ordinary ones. The analysis runs there too: the walk, the checks and LibCST's
+# code generation recurse in Python once per nesting level, so a valid 1,000-term sum would exceed the default
+# recursion limit of 1,000. On that thread the limit is raised for the call only; 1 GiB leaves about 10 KiB of
+# C stack per level, far more than a Python frame uses.
 _PARSE_STACK_BYTES = 1 << 30
+_DEEP_RECURSION_LIMIT = 100_000
 _parse_thread: tuple[int, ThreadPoolExecutor] | None = None
+_on_parse_thread = threading.local()
 
 
 def _parser() -> ThreadPoolExecutor:
@@ -43,10 +52,28 @@ def _parser() -> ThreadPoolExecutor:
     return _parse_thread[1]
 
 
+def _deep(call: Callable[..., _T], *args: object) -> _T:
+    _on_parse_thread.active = True
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, _DEEP_RECURSION_LIMIT))
+    try:
+        return call(*args)
+    finally:
+        sys.setrecursionlimit(old)
+        _on_parse_thread.active = False
+
+
+def on_large_stack(call: Callable[..., _T], *args: object) -> _T:
+    """``call(*args)`` on the large-stack thread with the raised recursion limit (directly when already there)."""
+    if getattr(_on_parse_thread, "active", False):
+        return call(*args)
+    return _parser().submit(_deep, call, *args).result()
+
+
 def parse(source: str) -> cst.Module:
     """Parse with LibCST on the large-stack thread; SourceError (with CPython's message where it has one)."""
     try:
-        return _parser().submit(cst.parse_module, source).result()
+        return on_large_stack(cst.parse_module, source)
     except cst.ParserSyntaxError as exc:
         python = _python_syntax_error(source)
         if python is not None:  # CPython's message and line are the ones users know ("'(' was never closed")
@@ -129,8 +156,7 @@ def analyse(
         keras = mentions_keras(raw)
         if prefilter and not keras:
             return Analysis([])
-        module, text = parse_script(text)
-        result = analyse_module(module, text, path, settings, linked)
+        result = on_large_stack(_parse_and_analyse, text, path, settings, linked)
         if not keras:  # parsed for its summary only: its findings are not this run's (the prefilter skips it)
             result.diagnostics = []
         return result
@@ -151,7 +177,12 @@ def lint_module(
     module: cst.Module, text: str, path: str, settings: Settings, linked: Linked | None = None
 ) -> list[Diagnostic]:
     """Lint a parsed module: the checks of the selected rules, then fixes, positions and suppressions."""
-    return analyse_module(module, text, path, settings, linked).diagnostics
+    return on_large_stack(analyse_module, module, text, path, settings, linked).diagnostics
+
+
+def _parse_and_analyse(text: str, path: str, settings: Settings, linked: Linked | None) -> Analysis:
+    module, text = parse_script(text)
+    return analyse_module(module, text, path, settings, linked)
 
 
 def analyse_module(
