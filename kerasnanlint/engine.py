@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import sys
 import threading
@@ -228,6 +229,7 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
         if r.fix is None and r.rule.fixer is not None:
             r.fix = _build_fix(ctx, r)
     suppress = parse_suppressions(text)
+    ends = [positions.span(s)[1] for s in module.body]  # where_of finds each finding's statement by bisection
     out: list[Diagnostic] = []
     seen: set[tuple[str, int, int, str]] = set()
     for r in reports:
@@ -251,7 +253,7 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
                 rng.end.column + 1,
                 r.message,
                 _resolve_fix(r.fix, positions),
-                where=where_of(module, positions, r.node),
+                where=where_of(module, positions, r.node, ends),
             )
         )
     out.sort(key=Diagnostic.sort_key)
@@ -271,12 +273,14 @@ def _build_fix(ctx: Context, report: Report) -> PendingFix | None:
         return None
 
 
-def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode) -> Where:
+def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode, ends: list[int]) -> Where:
     """The function, builder and module-level statement holding ``node``: a descent from the module through the
-    nodes whose span holds it (its depth in steps, not a walk of the file)."""
+    nodes whose span holds it (its depth in steps, not a walk of the file). ``ends``: where each statement of
+    the module ends, in order; the first one ending at or after ``node`` is the only one that can hold it."""
     start, end = positions.span(node)
-    statement = next((s for s in module.body if _holds(positions.span(s), start, end)), None)
-    if statement is None:
+    i = bisect.bisect_left(ends, end)
+    statement = module.body[i] if i < len(ends) else None
+    if statement is None or not _holds(positions.span(statement), start, end):
         return Where()
     rng = positions[statement]
     first, last = rng.start.line, rng.end.line

@@ -368,7 +368,32 @@ def models(facts: ModuleFacts) -> list[ModelInfo]:
 
 def models_in(facts: ModuleFacts, scope: Scope) -> list[ModelInfo]:
     """The models built in ``scope``."""
-    return [m for m in models(facts) if m.scope is scope]
+    return _models_by_scope(facts).get(scope, [])
+
+
+def _models_by_scope(facts: ModuleFacts) -> dict[Scope, list[ModelInfo]]:
+    def build(facts: ModuleFacts) -> dict[Scope, list[ModelInfo]]:
+        index: dict[Scope, list[ModelInfo]] = {}
+        for m in models(facts):
+            index.setdefault(m.scope, []).append(m)
+        return index
+
+    found: dict[Scope, list[ModelInfo]] = facts.derive("models_by_scope", build)
+    return found
+
+
+def pairs_of_loss(facts: ModuleFacts, node: cst.CSTNode) -> list[tuple[Output, Loss, Compile]]:
+    """The ``loss_pairs`` of every model whose loss is written at ``node``, in order (an index built once)."""
+
+    def build(facts: ModuleFacts) -> dict[cst.CSTNode, list[tuple[Output, Loss, Compile]]]:
+        index: dict[cst.CSTNode, list[tuple[Output, Loss, Compile]]] = {}
+        for model in models(facts):
+            for pair in loss_pairs(model):
+                index.setdefault(pair[1].node, []).append(pair)
+        return index
+
+    index: dict[cst.CSTNode, list[tuple[Output, Loss, Compile]]] = facts.derive("pairs_by_loss", build)
+    return index.get(node, [])
 
 
 def model_of(facts: ModuleFacts, expr: cst.BaseExpression, scope: Scope, at: Point | None = None) -> ModelInfo | None:
@@ -459,9 +484,9 @@ def _build(facts: ModuleFacts, data: _FileModels) -> list[ModelInfo]:
             data.by_node[value] = info
             out.append(info)
     # Second pass: add() and compile() calls, and models passed to unknown functions, in every scope.
-    call_scopes = {c.scope for c in facts.calls if c.method in ("add", "compile", "pop")}
+    call_scopes = {c.scope for c in facts.calls if c.method in ("add", "compile", "pop")} | ctor_scopes
     for scope in facts.scopes:
-        if isinstance(scope.node, cst.Lambda) or scope not in call_scopes | ctor_scopes:
+        if isinstance(scope.node, cst.Lambda) or scope not in call_scopes:
             continue
         f = flow(facts, scope)
         for point, small in f.statements:
