@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import sys
 import threading
@@ -229,7 +230,7 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
         if r.fix is None and r.rule.fixer is not None:
             r.fix = _build_fix(ctx, r)
     suppress = parse_suppressions(text)
-    ends = [positions.span(s)[1] for s in module.body]  # where_of finds each finding's statement by bisection
+    spans: dict[cst.CSTNode, _Children] = {}  # where_of's index, shared by every finding of the file
     out: list[Diagnostic] = []
     seen: set[tuple[str, int, int, str]] = set()
     for r in reports:
@@ -253,7 +254,7 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
                 rng.end.column + 1,
                 r.message,
                 _resolve_fix(r.fix, positions),
-                where=where_of(module, positions, r.node, ends),
+                where=where_of(module, positions, r.node, spans),
             )
         )
     out.sort(key=Diagnostic.sort_key)
@@ -273,14 +274,17 @@ def _build_fix(ctx: Context, report: Report) -> PendingFix | None:
         return None
 
 
-def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode, ends: list[int]) -> Where:
+# A node's children with positions: their span ends (None when the spans are not in order), spans and nodes.
+_Children = tuple[list[int] | None, list[tuple[int, int]], list[cst.CSTNode]]
+
+
+def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode, index: dict[cst.CSTNode, _Children]) -> Where:
     """The function, builder and module-level statement holding ``node``: a descent from the module through the
-    nodes whose span holds it (its depth in steps, not a walk of the file). ``ends``: where each statement of
-    the module ends, in order; the first one ending at or after ``node`` is the only one that can hold it."""
+    nodes whose span holds it (its depth in steps, not a walk of the file). ``index`` holds the children of the
+    nodes descended so far, for the next finding of the same file."""
     start, end = positions.span(node)
-    i = bisect.bisect_left(ends, end)
-    statement = module.body[i] if i < len(ends) else None
-    if statement is None or not _holds(positions.span(statement), start, end):
+    statement = _child_holding(positions, index, module, start, end)
+    if statement is None:
         return Where()
     rng = positions[statement]
     first, last = rng.start.line, rng.end.line
@@ -293,7 +297,7 @@ def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode, ends: 
     while current is not None:
         if isinstance(current, cst.FunctionDef | cst.ClassDef):
             chain.append(current)
-        current = next((c for c in children(current) if c in positions and _holds(positions.span(c), start, end)), None)
+        current = _child_holding(positions, index, current, start, end)
     builder = (
         statement.name.value if isinstance(statement, cst.FunctionDef) and statement.asynchronous is None else None
     )
@@ -303,6 +307,25 @@ def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode, ends: 
     if len(chain) == 1 or (len(chain) == 2 and isinstance(chain[0], cst.ClassDef)):
         function = ".".join(n.name.value for n in chain)
     return Where(function, builder, (first, last))
+
+
+def _child_holding(
+    positions: Positions, index: dict[cst.CSTNode, _Children], node: cst.CSTNode, start: int, end: int
+) -> cst.CSTNode | None:
+    """The first child of ``node`` whose span holds ``start``-``end``. Children in source order have ordered
+    spans, so the first one ending at or after ``end`` is the only candidate: a bisection, not a scan of a body
+    of thousands of statements for each finding."""
+    kids = index.get(node)
+    if kids is None:
+        nodes = [c for c in children(node) if c in positions]
+        spans = [positions.span(c) for c in nodes]
+        ordered = all(a[0] <= b[0] and a[1] <= b[1] for a, b in itertools.pairwise(spans))
+        kids = index[node] = ([s[1] for s in spans] if ordered else None, spans, nodes)
+    ends, spans, nodes = kids
+    if ends is None:
+        return next((c for c, s in zip(nodes, spans, strict=True) if _holds(s, start, end)), None)
+    i = bisect.bisect_left(ends, end)
+    return nodes[i] if i < len(nodes) and _holds(spans[i], start, end) else None
 
 
 def _holds(span: tuple[int, int], start: int, end: int) -> bool:

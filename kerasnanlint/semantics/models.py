@@ -20,6 +20,7 @@ silent on them.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -297,15 +298,17 @@ class Flow:
             if outer and len(outer) == 1 and outer[0].value is not None:
                 return outer[0]
             return None
-        before = [d for d in defs if d.point.index < at.index]
-        if not before:
+        # defs are in walk order: a bisection, not a scan (``x = layer(x)`` rebinds one name thousands of times)
+        i = bisect.bisect_left(defs, at.index, key=lambda d: d.point.index)
+        if i == 0:
             return None
-        last = before[-1]
+        last = defs[i - 1]
         if last.point.path != at.path[: len(last.point.path)]:
             return None  # bound in a branch that does not enclose the use
-        for d in defs:  # a later binding in an enclosing loop reaches the use on the next iteration
-            if d.point.index > at.index and any(b in self.loops and b in at.path for b in d.point.path):
-                return None
+        if any(b in self.loops for b in at.path):  # a later binding in an enclosing loop reaches the use next time
+            for d in defs[i:]:
+                if d.point.index > at.index and any(b in self.loops and b in at.path for b in d.point.path):
+                    return None
         return last if last.value is not None else None
 
     def value(self, expr: cst.BaseExpression, at: Point, depth: int = 4) -> tuple[cst.BaseExpression, Point]:

@@ -190,6 +190,11 @@ class ModuleFacts:
                 return found
         return None
 
+    def call_site(self, node: cst.Call) -> CallSite | None:
+        """The call site recorded for ``node`` (an index built once: fixers ask once per finding)."""
+        index: dict[cst.Call, CallSite] = self.derive("call_sites", lambda f: {c.node: c for c in reversed(f.calls)})
+        return index.get(node)
+
     def calls_to(self, *qualnames: str) -> Iterator[CallSite]:
         wanted = set(qualnames)
         return (c for c in self.calls if c.qualname in wanted)
