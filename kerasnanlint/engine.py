@@ -74,6 +74,10 @@ def on_large_stack(call: Callable[..., _T], *args: object) -> _T:
 
 def parse(source: str) -> cst.Module:
     """Parse with LibCST on the large-stack thread; SourceError (with CPython's message where it has one)."""
+    nul = source.find("\x00")
+    if nul >= 0:  # CPython refuses the file; LibCST accepts it, and a NUL in a string literal breaks literal_eval
+        line = source.count("\n", 0, nul) + 1
+        raise SourceError("syntax error: source code cannot contain null bytes", line, nul - source.rfind("\n", 0, nul))
     try:
         return on_large_stack(cst.parse_module, source)
     except cst.ParserSyntaxError as exc:

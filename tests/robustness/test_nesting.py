@@ -36,3 +36,10 @@ def test_the_recursion_limit_is_raised_only_for_the_analysis() -> None:
     before = sys.getrecursionlimit()
     lint_source(program(" + ".join(["1"] * 1000)), "sum.py")
     assert sys.getrecursionlimit() == before
+
+
+def test_a_null_byte_is_a_syntax_error_as_in_cpython() -> None:
+    # found by tests/robustness/test_fuzz.py: LibCST parses it, and the NUL inside a string broke the analysis
+    [found] = lint_source('import keras\nm.compile(loss=["\x00mse"])\n', "nul.py")
+    assert (found.rule, found.line, found.col) == ("KNL000", 2, 18)
+    assert found.message == "syntax error: source code cannot contain null bytes"
