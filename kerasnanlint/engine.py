@@ -282,10 +282,13 @@ def _build_fix(ctx: Context, report: Report) -> PendingFix | None:
 _Children = tuple[list[int] | None, list[tuple[int, int]], list[cst.CSTNode]]
 
 
-def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode, index: dict[cst.CSTNode, _Children]) -> Where:
+def where_of(
+    module: cst.Module, positions: Positions, node: cst.CSTNode, index: dict[cst.CSTNode, _Children] | None = None
+) -> Where:
     """The function, builder and module-level statement holding ``node``: a descent from the module through the
     nodes whose span holds it (its depth in steps, not a walk of the file). ``index`` holds the children of the
     nodes descended so far, for the next finding of the same file."""
+    index = {} if index is None else index
     start, end = positions.span(node)
     statement = _child_holding(positions, index, module, start, end)
     if statement is None:
