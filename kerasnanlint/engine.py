@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
+import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -22,12 +26,19 @@ from kerasnanlint.semantics.module import ModuleFacts, children, collect
 from kerasnanlint.source import SourceError, decode  # re-exported: engine.SourceError is what callers know
 from kerasnanlint.suppressions import parse_suppressions
 
+_T = TypeVar("_T")
+
 # LibCST's native parser recurses once per nesting level. On the main thread's 8 MiB stack a pathological but
 # valid file (a 20,000-term sum, thousands of nested calls) overflows it and kills the whole process, which no
 # try/except can catch. Parsing on a thread with a large stack (pages are committed only as they are touched)
-# turns such files back into ordinary ones.
+# turns such files back into ordinary ones. The analysis runs there too: the walk, the checks and LibCST's
+# code generation recurse in Python once per nesting level, so a valid 1,000-term sum would exceed the default
+# recursion limit of 1,000. On that thread the limit is raised for the call only; 1 GiB leaves about 10 KiB of
+# C stack per level, far more than a Python frame uses.
 _PARSE_STACK_BYTES = 1 << 30
+_DEEP_RECURSION_LIMIT = 100_000
 _parse_thread: tuple[int, ThreadPoolExecutor] | None = None
+_on_parse_thread = threading.local()
 
 
 def _parser() -> ThreadPoolExecutor:
@@ -43,10 +54,32 @@ def _parser() -> ThreadPoolExecutor:
     return _parse_thread[1]
 
 
+def _deep(call: Callable[..., _T], *args: object) -> _T:
+    _on_parse_thread.active = True
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, _DEEP_RECURSION_LIMIT))
+    try:
+        return call(*args)
+    finally:
+        sys.setrecursionlimit(old)
+        _on_parse_thread.active = False
+
+
+def on_large_stack(call: Callable[..., _T], *args: object) -> _T:
+    """``call(*args)`` on the large-stack thread with the raised recursion limit (directly when already there)."""
+    if getattr(_on_parse_thread, "active", False):
+        return call(*args)
+    return _parser().submit(_deep, call, *args).result()
+
+
 def parse(source: str) -> cst.Module:
     """Parse with LibCST on the large-stack thread; SourceError (with CPython's message where it has one)."""
+    nul = source.find("\x00")
+    if nul >= 0:  # CPython refuses the file; LibCST accepts it, and a NUL in a string literal breaks literal_eval
+        line = source.count("\n", 0, nul) + 1
+        raise SourceError("syntax error: source code cannot contain null bytes", line, nul - source.rfind("\n", 0, nul))
     try:
-        return _parser().submit(cst.parse_module, source).result()
+        return on_large_stack(cst.parse_module, source)
     except cst.ParserSyntaxError as exc:
         python = _python_syntax_error(source)
         if python is not None:  # CPython's message and line are the ones users know ("'(' was never closed")
@@ -129,8 +162,7 @@ def analyse(
         keras = mentions_keras(raw)
         if prefilter and not keras:
             return Analysis([])
-        module, text = parse_script(text)
-        result = analyse_module(module, text, path, settings, linked)
+        result = on_large_stack(_parse_and_analyse, text, path, settings, linked)
         if not keras:  # parsed for its summary only: its findings are not this run's (the prefilter skips it)
             result.diagnostics = []
         return result
@@ -151,7 +183,12 @@ def lint_module(
     module: cst.Module, text: str, path: str, settings: Settings, linked: Linked | None = None
 ) -> list[Diagnostic]:
     """Lint a parsed module: the checks of the selected rules, then fixes, positions and suppressions."""
-    return analyse_module(module, text, path, settings, linked).diagnostics
+    return on_large_stack(analyse_module, module, text, path, settings, linked).diagnostics
+
+
+def _parse_and_analyse(text: str, path: str, settings: Settings, linked: Linked | None) -> Analysis:
+    module, text = parse_script(text)
+    return analyse_module(module, text, path, settings, linked)
 
 
 def analyse_module(
@@ -197,6 +234,7 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
         if r.fix is None and r.rule.fixer is not None:
             r.fix = _build_fix(ctx, r)
     suppress = parse_suppressions(text)
+    spans: dict[cst.CSTNode, _Children] = {}  # where_of's index, shared by every finding of the file
     out: list[Diagnostic] = []
     seen: set[tuple[str, int, int, str]] = set()
     for r in reports:
@@ -220,7 +258,7 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
                 rng.end.column + 1,
                 r.message,
                 _resolve_fix(r.fix, positions),
-                where=where_of(module, positions, r.node),
+                where=where_of(module, positions, r.node, spans),
             )
         )
     out.sort(key=Diagnostic.sort_key)
@@ -240,11 +278,19 @@ def _build_fix(ctx: Context, report: Report) -> PendingFix | None:
         return None
 
 
-def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode) -> Where:
+# A node's children with positions: their span ends (None when the spans are not in order), spans and nodes.
+_Children = tuple[list[int] | None, list[tuple[int, int]], list[cst.CSTNode]]
+
+
+def where_of(
+    module: cst.Module, positions: Positions, node: cst.CSTNode, index: dict[cst.CSTNode, _Children] | None = None
+) -> Where:
     """The function, builder and module-level statement holding ``node``: a descent from the module through the
-    nodes whose span holds it (its depth in steps, not a walk of the file)."""
+    nodes whose span holds it (its depth in steps, not a walk of the file). ``index`` holds the children of the
+    nodes descended so far, for the next finding of the same file."""
+    index = {} if index is None else index
     start, end = positions.span(node)
-    statement = next((s for s in module.body if _holds(positions.span(s), start, end)), None)
+    statement = _child_holding(positions, index, module, start, end)
     if statement is None:
         return Where()
     rng = positions[statement]
@@ -258,7 +304,7 @@ def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode) -> Whe
     while current is not None:
         if isinstance(current, cst.FunctionDef | cst.ClassDef):
             chain.append(current)
-        current = next((c for c in children(current) if c in positions and _holds(positions.span(c), start, end)), None)
+        current = _child_holding(positions, index, current, start, end)
     builder = (
         statement.name.value if isinstance(statement, cst.FunctionDef) and statement.asynchronous is None else None
     )
@@ -268,6 +314,25 @@ def where_of(module: cst.Module, positions: Positions, node: cst.CSTNode) -> Whe
     if len(chain) == 1 or (len(chain) == 2 and isinstance(chain[0], cst.ClassDef)):
         function = ".".join(n.name.value for n in chain)
     return Where(function, builder, (first, last))
+
+
+def _child_holding(
+    positions: Positions, index: dict[cst.CSTNode, _Children], node: cst.CSTNode, start: int, end: int
+) -> cst.CSTNode | None:
+    """The first child of ``node`` whose span holds ``start``-``end``. Children in source order have ordered
+    spans, so the first one ending at or after ``end`` is the only candidate: a bisection, not a scan of a body
+    of thousands of statements for each finding."""
+    kids = index.get(node)
+    if kids is None:
+        nodes = [c for c in children(node) if c in positions]
+        spans = [positions.span(c) for c in nodes]
+        ordered = all(a[0] <= b[0] and a[1] <= b[1] for a, b in itertools.pairwise(spans))
+        kids = index[node] = ([s[1] for s in spans] if ordered else None, spans, nodes)
+    ends, spans, nodes = kids
+    if ends is None:
+        return next((c for c, s in zip(nodes, spans, strict=True) if _holds(s, start, end)), None)
+    i = bisect.bisect_left(ends, end)
+    return nodes[i] if i < len(nodes) and _holds(spans[i], start, end) else None
 
 
 def _holds(span: tuple[int, int], start: int, end: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +43,16 @@ def test_bench_prints_tables_on_a_tiny_corpus(tmp_path: Path) -> None:
     data = json.loads(findings.read_text())
     assert data["files"] == len(list((ROOT / "examples").rglob("*.py")))
     assert sum(r["count"] for r in data["by_rule"].values()) >= 1  # the seed scripts are known to be flagged
+
+
+def test_scaling_prints_its_table_on_small_files() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "scaling.py"), "--lines", "150", "300", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "| lines | source KiB | findings |" in proc.stdout
+    assert "time per line" in proc.stdout and "memory held beyond start-up / source size" in proc.stdout

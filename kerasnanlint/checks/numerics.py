@@ -9,6 +9,7 @@ KNL107 looks at the file's comparisons.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 
 import libcst as cst
@@ -20,7 +21,7 @@ from kerasnanlint.registry import define_rule
 from kerasnanlint.rule import Probe, Rule
 from kerasnanlint.semantics.api import is_nan, tensor_api, tensor_call
 from kerasnanlint.semantics.losses import LAYER, METRIC, LossFunction, functions_of
-from kerasnanlint.semantics.module import ModuleFacts
+from kerasnanlint.semantics.module import ModuleFacts, Scope
 from kerasnanlint.semantics.operands import (
     DIVIDE,
     NORM,
@@ -36,6 +37,9 @@ from kerasnanlint.semantics.operands import (
     squash,
 )
 from kerasnanlint.semantics.values import follow, number
+
+if typing.TYPE_CHECKING:
+    from kerasnanlint.semantics.models import Output
 
 # ------------------------------------------------------------------------------------ which rule owns an op
 
@@ -418,16 +422,25 @@ def handwritten_crossentropy(ctx: Context) -> None:
 
 def _output_activations(facts: ModuleFacts, target: LossFunction) -> set[str] | None:
     """Activations of the model outputs this loss trains, when a compile() in this file says so."""
+    found: set[str] = set()
+    for out in facts.derive("outputs_by_loss_function", _outputs_by_loss_function).get(target.scope, ()):
+        if out.activation is None:
+            return None
+        found.update(out.activation.names)
+    return found or None
+
+
+def _outputs_by_loss_function(facts: ModuleFacts) -> dict[Scope, list[Output]]:
+    """Each custom loss function -> the model outputs it trains (once per file, not once per loss function)."""
     from kerasnanlint.semantics.models import loss_pairs, models  # the KNL2xx model facts, built once a file
 
-    found: set[str] = set()
+    trained: dict[Scope, list[Output]] = {}
     for model in models(facts):
         for out, loss, comp in loss_pairs(model):
-            if loss.kind == "custom" and target.scope in functions_of(facts, loss.node, comp.scope):
-                if out.activation is None:
-                    return None
-                found.update(out.activation.names)
-    return found or None
+            if loss.kind == "custom":
+                for scope in functions_of(facts, loss.node, comp.scope):
+                    trained.setdefault(scope, []).append(out)
+    return trained
 
 
 KNL106 = define_rule(

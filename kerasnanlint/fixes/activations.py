@@ -25,15 +25,12 @@ def _loss_at(ctx: Context, node: cst.CSTNode, wanted: set[str]) -> tuple[M.Loss,
     ``wanted`` (an ``hp.Choice`` of a linear and a probability head cannot satisfy one from_logits value)."""
     found: M.Loss | None = None
     outputs: list[M.Output] = []
-    for model in M.models(ctx.facts):
-        for out, loss, _comp in M.loss_pairs(model):
-            if loss.node is not node:
-                continue
-            act = out.activation
-            if act is None or act.choice is not None or not set(act.names) <= wanted:
-                return None
-            found = loss
-            outputs.append(out)
+    for out, loss, _comp in M.pairs_of_loss(ctx.facts, node):
+        act = out.activation
+        if act is None or act.choice is not None or not set(act.names) <= wanted:
+            return None
+        found = loss
+        outputs.append(out)
     return (found, outputs) if found is not None else None
 
 

@@ -13,7 +13,7 @@ import libcst as cst
 
 from kerasnanlint.context import Context, NodeEdit, PendingFix
 from kerasnanlint.diagnostics import Applicability
-from kerasnanlint.semantics.module import descendants
+from kerasnanlint.semantics.module import ModuleFacts, descendants
 from kerasnanlint.semantics.names import canonical
 from kerasnanlint.semantics.values import arg, is_docstring
 from kerasnanlint.source import NEWLINE
@@ -212,11 +212,18 @@ def find_spelling(ctx: Context, target: str) -> str | None:
 
 
 def _shadowed(ctx: Context, local: str) -> bool:
-    facts = ctx.facts
+    return local in ctx.facts.derive("bound_anywhere", _bound_anywhere)
+
+
+def _bound_anywhere(facts: ModuleFacts) -> frozenset[str]:
+    """Every name some scope of the file binds (parameters, assignments, functions, classes): built once per
+    file, since fixers ask once per finding."""
+    names: set[str] = set(facts.classes)
     for scope in facts.scopes:
-        if local in scope.params or local in scope.assignments or local in scope.rebound:
-            return True
-    return local in facts.classes or any(s.name == local and isinstance(s.node, cst.FunctionDef) for s in facts.scopes)
+        names.update(scope.params, scope.assignments, scope.rebound)
+        if isinstance(scope.node, cst.FunctionDef):
+            names.add(scope.name)
+    return frozenset(names)
 
 
 _NAMES_CACHE: dict[int, tuple[cst.Module, set[str]]] = {}

@@ -45,9 +45,9 @@ def _is_boolean_context(ctx: Context, node: cst.Comparison) -> bool:
 
 def _in_graph_code(ctx: Context, node: cst.CSTNode) -> bool:
     """Inside a loss, a metric, a layer's call or a @tf.function: code that Keras traces into a graph."""
-    from kerasnanlint.semantics.losses import loss_functions
+    from kerasnanlint.semantics.losses import loss_function_nodes
 
-    traced = {f.node for f in loss_functions(ctx.facts)}
+    traced = loss_function_nodes(ctx.facts)
     up = parent(ctx, node)
     while up is not None:
         if up in traced:

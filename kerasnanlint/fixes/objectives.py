@@ -165,7 +165,8 @@ def nan_hidden_by_objective(ctx: Context, node: cst.CSTNode, data: dict[str, Any
     given = arg(node, "callbacks", 5)
     if given is None:
         return pending(title, SAFE, set_keyword(ctx, node, "callbacks", f"[{item}]"), imports)
-    scope = next((s.scope for s in ctx.facts.calls if s.node is node), None)
+    site = ctx.facts.call_site(node)
+    scope = site.scope if site is not None else None
     value = follow(given.value, scope)
     if isinstance(value, cst.Name) and value.value == "None":
         return pending(title, SAFE, NodeEdit(given.value, f"[{item}]"), imports)

@@ -180,7 +180,21 @@ def functions_of(facts: ModuleFacts, expr: cst.BaseExpression | None, scope: Sco
 
 
 def loss_functions(facts: ModuleFacts) -> list[LossFunction]:
-    """Every loss, metric and custom-layer ``call`` function of the file (see the module docstring)."""
+    """Every loss, metric and custom-layer ``call`` function of the file (see the module docstring); built once
+    per file (fixers ask once per finding). Shared: callers must not change it."""
+    found: list[LossFunction] = facts.derive("loss_functions", _loss_functions)
+    return found
+
+
+def loss_function_nodes(facts: ModuleFacts) -> frozenset[cst.CSTNode]:
+    """The nodes of ``loss_functions``, for membership tests."""
+    found: frozenset[cst.CSTNode] = facts.derive(
+        "loss_function_nodes", lambda f: frozenset(t.node for t in loss_functions(f))
+    )
+    return found
+
+
+def _loss_functions(facts: ModuleFacts) -> list[LossFunction]:
     finder = _Finder(facts)
     for site in facts.calls:
         if site.method == "compile":

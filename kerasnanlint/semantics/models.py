@@ -20,6 +20,7 @@ silent on them.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -297,15 +298,17 @@ class Flow:
             if outer and len(outer) == 1 and outer[0].value is not None:
                 return outer[0]
             return None
-        before = [d for d in defs if d.point.index < at.index]
-        if not before:
+        # defs are in walk order: a bisection, not a scan (``x = layer(x)`` rebinds one name thousands of times)
+        i = bisect.bisect_left(defs, at.index, key=lambda d: d.point.index)
+        if i == 0:
             return None
-        last = before[-1]
+        last = defs[i - 1]
         if last.point.path != at.path[: len(last.point.path)]:
             return None  # bound in a branch that does not enclose the use
-        for d in defs:  # a later binding in an enclosing loop reaches the use on the next iteration
-            if d.point.index > at.index and any(b in self.loops and b in at.path for b in d.point.path):
-                return None
+        if any(b in self.loops for b in at.path):  # a later binding in an enclosing loop reaches the use next time
+            for d in defs[i:]:
+                if d.point.index > at.index and any(b in self.loops and b in at.path for b in d.point.path):
+                    return None
         return last if last.value is not None else None
 
     def value(self, expr: cst.BaseExpression, at: Point, depth: int = 4) -> tuple[cst.BaseExpression, Point]:
@@ -368,7 +371,32 @@ def models(facts: ModuleFacts) -> list[ModelInfo]:
 
 def models_in(facts: ModuleFacts, scope: Scope) -> list[ModelInfo]:
     """The models built in ``scope``."""
-    return [m for m in models(facts) if m.scope is scope]
+    return _models_by_scope(facts).get(scope, [])
+
+
+def _models_by_scope(facts: ModuleFacts) -> dict[Scope, list[ModelInfo]]:
+    def build(facts: ModuleFacts) -> dict[Scope, list[ModelInfo]]:
+        index: dict[Scope, list[ModelInfo]] = {}
+        for m in models(facts):
+            index.setdefault(m.scope, []).append(m)
+        return index
+
+    found: dict[Scope, list[ModelInfo]] = facts.derive("models_by_scope", build)
+    return found
+
+
+def pairs_of_loss(facts: ModuleFacts, node: cst.CSTNode) -> list[tuple[Output, Loss, Compile]]:
+    """The ``loss_pairs`` of every model whose loss is written at ``node``, in order (an index built once)."""
+
+    def build(facts: ModuleFacts) -> dict[cst.CSTNode, list[tuple[Output, Loss, Compile]]]:
+        index: dict[cst.CSTNode, list[tuple[Output, Loss, Compile]]] = {}
+        for model in models(facts):
+            for pair in loss_pairs(model):
+                index.setdefault(pair[1].node, []).append(pair)
+        return index
+
+    index: dict[cst.CSTNode, list[tuple[Output, Loss, Compile]]] = facts.derive("pairs_by_loss", build)
+    return index.get(node, [])
 
 
 def model_of(facts: ModuleFacts, expr: cst.BaseExpression, scope: Scope, at: Point | None = None) -> ModelInfo | None:
@@ -459,9 +487,9 @@ def _build(facts: ModuleFacts, data: _FileModels) -> list[ModelInfo]:
             data.by_node[value] = info
             out.append(info)
     # Second pass: add() and compile() calls, and models passed to unknown functions, in every scope.
-    call_scopes = {c.scope for c in facts.calls if c.method in ("add", "compile", "pop")}
+    call_scopes = {c.scope for c in facts.calls if c.method in ("add", "compile", "pop")} | ctor_scopes
     for scope in facts.scopes:
-        if isinstance(scope.node, cst.Lambda) or scope not in call_scopes | ctor_scopes:
+        if isinstance(scope.node, cst.Lambda) or scope not in call_scopes:
             continue
         f = flow(facts, scope)
         for point, small in f.statements:

@@ -116,6 +116,7 @@ class ModuleFacts:
     # Facts other semantics modules derive from these (models, tuners), built once per file on first use.
     derived: dict[str, typing.Any] = field(default_factory=dict)
     _by_name: dict[str, list[Scope]] | None = None
+    _by_place: dict[tuple[str, int], list[Scope]] | None = None  # (name, id of the parent scope), no methods
 
     def derive(self, key: str, build: Callable[[ModuleFacts], typing.Any]) -> typing.Any:
         if key not in self.derived:
@@ -138,19 +139,23 @@ class ModuleFacts:
         scope (``at``, a walk position), the last definition before the use; for a use inside a function, which
         runs later, the last definition of all.
         """
-        candidates = self.functions_named(name)
-        if not candidates:
+        if not self.functions_named(name):
             return None
+        if self._by_place is None:  # built once: a lookup never scans every definition of a common name
+            self._by_place = {}
+            for s in self.scopes:
+                if isinstance(s.node, cst.FunctionDef) and s.cls is None and s.parent is not None:
+                    self._by_place.setdefault((s.name, id(s.parent)), []).append(s)
         scope = near
         while scope is not None:
-            here = [c for c in candidates if c.parent is scope and c.cls is None]
+            here = self._by_place.get((name, id(scope)))
             if here:
                 if at is not None and scope is near:
                     before = [c for c in here if c.order < at]
                     return before[-1] if before else None
                 return here[-1]
             scope = scope.parent
-        top = [c for c in candidates if c.parent is self.module_scope and c.cls is None]
+        top = self._by_place.get((name, id(self.module_scope)), [])
         return top[-1] if len(top) == 1 else None
 
     def class_in_force(self, name: str, near: Scope, at: int | None) -> ClassInfo | None:
@@ -184,6 +189,11 @@ class ModuleFacts:
             if found is not None:
                 return found
         return None
+
+    def call_site(self, node: cst.Call) -> CallSite | None:
+        """The call site recorded for ``node`` (an index built once: fixers ask once per finding)."""
+        index: dict[cst.Call, CallSite] = self.derive("call_sites", lambda f: {c.node: c for c in reversed(f.calls)})
+        return index.get(node)
 
     def calls_to(self, *qualnames: str) -> Iterator[CallSite]:
         wanted = set(qualnames)
