@@ -19,7 +19,6 @@ from kerasnanlint.context import Context, PendingFix, Report
 from kerasnanlint.diagnostics import Analysis, Diagnostic, Edit, Fix, Where
 from kerasnanlint.files import mentions_keras
 from kerasnanlint.positions import Positions
-from kerasnanlint.project import entry_hash
 from kerasnanlint.registry import RULES, SYNTAX_ERROR, checks_for
 from kerasnanlint.semantics.linked import Linked
 from kerasnanlint.semantics.module import ModuleFacts, children, collect
@@ -204,7 +203,7 @@ def analyse_module(
         from kerasnanlint.semantics.summary import build_summary  # only project runs build summaries
 
         result.summary = build_summary(ctx.facts)
-        result.demands = {name: entry_hash(linked.answers.get(name)) for name in sorted(linked.demands)}
+        result.demands = linked.asked()
     return result
 
 

@@ -173,12 +173,9 @@ def _fix_path(
             if not write_atomic(Path(path), new, data):
                 run.messages.append(f"{path}: changed on disk while fixing; not overwritten")
                 return diags
-        except WriteRefused as exc:
-            run.messages.append(f"{path}: not fixed: {exc}")
-            run.refused += 1
-            return diags
-        except OSError as exc:
-            run.messages.append(f"{path}: not fixed: {exc.strerror or exc}")
+        except (WriteRefused, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            run.messages.append(f"{path}: not fixed: {reason}")
             run.refused += 1
             return diags
         # Renderers read the new text (a notebook's JSON: they find the cells in it).

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,14 +103,6 @@ def _package_chain(folder: Path) -> tuple[Path, tuple[str, ...]]:
         chain.append(folder.name)
         folder = folder.parent
     return folder, tuple(reversed(chain))
-
-
-def entry_hash(entry: Entry | None) -> str:
-    """A short fingerprint of an answer: a file is linted again when one of its answers changes."""
-    if entry is None:
-        return "-"
-    text = json.dumps(entry, sort_keys=True, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 @dataclass

@@ -14,8 +14,8 @@ from kerasnanlint.cache import Cache
 from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Analysis, Diagnostic
 from kerasnanlint.files import discover, is_notebook_path, mentions_keras
-from kerasnanlint.project import Project, ProjectIndex, entry_hash, find_root
-from kerasnanlint.semantics.linked import Entry, Linked
+from kerasnanlint.project import Project, ProjectIndex, find_root
+from kerasnanlint.semantics.linked import Entry, Linked, entry_hash
 from kerasnanlint.workers import Pool
 
 Reader = Callable[[Path], bytes]
@@ -138,11 +138,9 @@ def lint_bytes(
     """Lint one file's bytes as what its path says it is: a notebook (.ipynb) or Python."""
     if is_notebook_path(path):
         from kerasnanlint.notebook_lint import lint_notebook  # here: a .py-only run never imports it
-        from kerasnanlint.project import entry_hash
 
         found = lint_notebook(data, path, settings, linked)
-        demands = {n: entry_hash(linked.answers.get(n)) for n in sorted(linked.demands)} if linked else {}
-        return Analysis(found, None, demands)
+        return Analysis(found, None, linked.asked() if linked else {})
     from kerasnanlint.engine import analyse  # here: a run with nothing to parse never imports LibCST
 
     return analyse(data, path, settings, linked, prefilter=prefilter)

@@ -11,6 +11,8 @@ Unknown stays unknown: a missing answer is None, and the rules that need it stay
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,14 @@ from typing import Any
 _LIBRARIES = ("keras", "keras_tuner", "tensorflow", "numpy", "pandas", "math", "functools", "builtins")
 
 Entry = dict[str, Any]
+
+
+def entry_hash(entry: Entry | None) -> str:
+    """A short fingerprint of an answer: a file is linted again when one of its answers changes."""
+    if entry is None:
+        return "-"
+    text = json.dumps(entry, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def is_library(qualname: str) -> bool:
@@ -39,3 +49,7 @@ class Linked:
             return None
         self.demands.add(qualname)
         return self.answers.get(qualname)
+
+    def asked(self) -> dict[str, str]:
+        """Every name asked, with the fingerprint of the answer it got (what Analysis.demands holds)."""
+        return {name: entry_hash(self.answers.get(name)) for name in sorted(self.demands)}
