@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kerasnanlint.config import Settings
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -31,6 +35,14 @@ def doc(code: str) -> str | None:
 def doc_uri(code: str) -> str:
     """Where the rule's doc lives on this machine (editors open it from a diagnostic's code link)."""
     return (rule_dir(code) / "README.md").as_uri()
+
+
+def rule_url(settings: Settings | None, code: str) -> str | None:
+    """The rule's page on the web: ``docs-url`` with ``{code}`` replaced; None when no ``docs-url`` is configured
+    (a page inside site-packages is no link to put in SARIF or in front of an editor's user)."""
+    if settings is None or settings.docs_url is None:
+        return None
+    return settings.docs_url.replace("{code}", code)
 
 
 def documented_codes() -> list[str]:

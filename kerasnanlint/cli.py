@@ -344,7 +344,7 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     if args.statistics:  # instead of the findings, as ruff does: json/sarif output must stay parseable
         _print_statistics(diagnostics, out, as_json=args.format != "text")
     else:
-        out.write(renderer(args.format)(diagnostics, sources))
+        out.write(renderer(args.format)(diagnostics, sources, settings))
     if args.format == "text" and not args.quiet:
         _print_summary(diagnostics, files, fixed, out, unsafe=args.unsafe_fixes)
     if args.exit_zero:

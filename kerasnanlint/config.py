@@ -81,6 +81,7 @@ class Settings:
     per_file_size_limit: float = 10.0  # MB: a larger file gets KNL000 "not analysed" and is never read
     per_file_timeout: float = 10.0  # seconds: a file analysed longer gets KNL000 "not analysed", its worker killed
     target_keras: str | None = None  # "2.2" | "2" | "3" (kerasnanlint/versions.py); None: not declared
+    docs_url: str | None = None  # where rule pages are published, "{code}" standing for the code (catalog.rule_url)
     thresholds: tuple[tuple[str, float], ...] = tuple((k, v[0]) for k, v in THRESHOLDS.items())
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
@@ -231,6 +232,24 @@ def _severity(key: str, value: Any) -> Severity:
         raise ConfigError(f"`{key}` must be one of info, warning, error; got {value!r}") from None
 
 
+def _docs_url(key: str, value: Any) -> str:
+    """An http(s) URL template with a ``{code}`` placeholder, e.g. ``https://example.org/rules/{code}``."""
+    from urllib.parse import urlsplit
+
+    example = '"https://example.org/kerasnanlint/rules/{code}"'
+    if not isinstance(value, str) or "{code}" not in value:
+        raise ConfigError(
+            f"`{key}` must be a URL with {{code}} where the rule code goes, e.g. {example}; got {value!r}"
+        )
+    try:
+        parts = urlsplit(value.replace("{code}", "KNL000"))
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ConfigError(f"`{key}` must be an http:// or https:// URL, e.g. {example}; got {value!r}")
+    return value
+
+
 # Every key of [tool.kerasnanlint] (for the message naming an unknown one).
 KEYS = (
     "select",
@@ -250,6 +269,7 @@ KEYS = (
     "per-file-timeout",
     "target-keras",
     "thresholds",
+    "docs-url",
 )
 
 
@@ -297,6 +317,8 @@ def settings_from_table(table: dict[str, Any], root: Path, config_file: Path | N
                 unit = "megabytes" if key == "per-file-size-limit" else "seconds"
                 raise ConfigError(f"`{name}` must be a positive number of {unit}, got {value!r}")
             changes[key.replace("-", "_")] = float(value)
+        elif key == "docs-url":
+            changes["docs_url"] = _docs_url(name, value)
         elif key == "respect-gitignore":
             changes["respect_gitignore"] = _bool(name, value)
         elif key == "force-exclude":

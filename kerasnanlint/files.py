@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kerasnanlint.config import Settings
+from kerasnanlint.project import git_root
 
 # A file whose text names none of these cannot be about Keras: it costs a text scan, not a parse.
 KERAS_MARKERS: tuple[bytes, ...] = (b"keras", b"tensorflow", b"kerastuner")
@@ -199,10 +200,7 @@ def _global_excludes() -> list[str]:
 
 def _gitignore_root(root: Path) -> Path:
     """The git work tree holding ``root`` (its .gitignore files above ``root`` apply too, as in git), else root."""
-    for folder in (root, *root.parents):
-        if (folder / ".git").exists():
-            return folder
-    return root
+    return git_root(root) or root
 
 
 def _excluded(path: Path, settings: Settings, gitignore: _GitIgnore | None, root: Path, *, is_dir: bool) -> bool:

@@ -1,6 +1,8 @@
 """The project a file belongs to: its root, its import roots, module names, and its modules' summaries.
 
 - The root is the folder of the nearest ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``.
+- The repository root (what SARIF, GitHub and GitLab paths are relative to) is git's top level, the nearest folder
+  holding ``.git`` (a folder, or a file in a worktree or submodule), else the project root.
 - Import roots are the configured ``src`` folders (default ``[".", "src"]``, as in ruff), relative to the root.
   A file outside them is named as Python would name it when run: its package is the chain of folders holding
   an ``__init__.py``, and the folder above that chain is where its absolute imports are found first.
@@ -31,6 +33,20 @@ def find_root(start: Path) -> Path | None:
         if any((folder / m).exists() for m in MARKERS):
             return folder
     return None
+
+
+def git_root(start: Path) -> Path | None:
+    """The git work tree holding ``start``, as ``git rev-parse --show-toplevel`` finds it but without running git."""
+    start = Path(os.path.realpath(start))
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def repository_root(start: Path) -> Path:
+    """The git top level holding ``start``, else its project root, else ``start`` itself (made real)."""
+    return git_root(start) or find_root(start) or Path(os.path.realpath(start))
 
 
 def _identifiers(parts: tuple[str, ...]) -> bool:

@@ -42,6 +42,12 @@ def test_severity_override_and_thresholds() -> None:
         ({"lr-decade-ratio": 3}, "tool.kerasnanlint.lr-decade-ratio"),
         ({"fail-on": 3}, "tool.kerasnanlint.fail-on"),
         ({"per-file-ignores": ["x"]}, "tool.kerasnanlint.per-file-ignores"),
+        ({"docs-url": "https://example.org/rules/"}, "tool.kerasnanlint.docs-url"),  # no {code}
+        ({"docs-url": "ftp://example.org/{code}"}, "tool.kerasnanlint.docs-url"),
+        ({"docs-url": "file:///site-packages/{code}"}, "tool.kerasnanlint.docs-url"),
+        ({"docs-url": "https:///{code}"}, "tool.kerasnanlint.docs-url"),  # no host
+        ({"docs-url": "https://example.org/{code} x"}, "tool.kerasnanlint.docs-url"),
+        ({"docs-url": ["https://example.org/{code}"]}, "tool.kerasnanlint.docs-url"),
     ],
 )
 def test_bad_values_name_the_key(table: dict, needle: str) -> None:
@@ -69,3 +75,11 @@ def test_per_file_ignores(tmp_path: Path) -> None:
     assert s.ignored_for_path("KNL301", str(tmp_path / "tests" / "t.py"))
     assert not s.ignored_for_path("KNL101", str(tmp_path / "tests" / "t.py"))
     assert not s.ignored_for_path("KNL301", str(tmp_path / "src" / "t.py"))
+
+
+def test_docs_url_gives_each_rule_its_url() -> None:
+    from kerasnanlint.catalog import rule_url
+
+    assert Settings().docs_url is None and rule_url(Settings(), "KNL107") is None and rule_url(None, "KNL107") is None
+    s = settings_from_table({"docs-url": "https://example.org/kerasnanlint/rules/{code}.html"}, Path("."))
+    assert rule_url(s, "KNL107") == "https://example.org/kerasnanlint/rules/KNL107.html"

@@ -66,7 +66,13 @@ def test_github_code_scanning_fields(project: Path):
         assert rule["help"]["text"] and rule["help"]["markdown"]
         assert rule["defaultConfiguration"]["level"] in ("note", "warning", "error")
     knl107 = rules[ids.index("KNL107")]
+    # The rule's page, as `kerasnanlint rule KNL107` prints it, rendered by GitHub under the alert.
+    assert knl107["help"]["markdown"] == run_cli("rule", "KNL107").stdout
     assert knl107["help"]["markdown"].startswith("# nan-equality (KNL107)")
+    assert "\n" not in knl107["help"]["text"] and "kerasnanlint rule KNL107" in knl107["help"]["text"]
+    # No docs-url configured: no helpUri, and no file:// link into the installed package either.
+    assert all("helpUri" not in rule for rule in rules)
+    assert "file:" not in json.dumps(driver)
 
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
@@ -117,3 +123,24 @@ def test_fingerprints_stable_across_runs_and_line_shifts(project: Path):
     path.write_text(TWICE.replace("y[y == np.nan] = 0.0", "y[y == np.nan] = 1.0", 1), encoding="utf-8")
     edited = {fp for u, fp, _ in fingerprints(sarif(project)) if u == "pkg/twice.py"}
     assert len(edited & set(twice)) == 1
+
+
+def test_help_uri_comes_from_docs_url(project: Path):
+    (project / "pyproject.toml").write_text(
+        '[tool.kerasnanlint]\ndocs-url = "https://example.org/kerasnanlint/rules/{code}/"\n', encoding="utf-8"
+    )
+    log = sarif(project)
+    assert_valid(log)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert {r["id"]: r["helpUri"] for r in rules} == {
+        "KNL000": "https://example.org/kerasnanlint/rules/KNL000/",
+        "KNL107": "https://example.org/kerasnanlint/rules/KNL107/",
+    }
+
+
+def test_a_bad_docs_url_is_a_config_error(project: Path):
+    (project / "pyproject.toml").write_text('[tool.kerasnanlint]\ndocs-url = "docs/{code}.md"\n', encoding="utf-8")
+    result = run_cli(".", "--format", "sarif", "--no-cache", cwd=project)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "`tool.kerasnanlint.docs-url` must be an http:// or https:// URL" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,22 +1,29 @@
-"""Renderers: each takes the run's diagnostics and the sources they refer to, and returns the text to print.
+"""Renderers: each takes the run's diagnostics, the sources they refer to and the run's settings, and returns the
+text to print.
 
 The sources are a ``SourceLoader`` (kerasnanlint/source.py): SARIF and GitLab fingerprint the flagged line's
 text, LSP counts columns in UTF-16. Standard input and freshly fixed files are in memory; others are read from
-disk when asked. Formats that need no text ignore it.
+disk when asked. The settings give SARIF, GitHub and GitLab the project whose repository root their paths are
+relative to, and ``docs-url``. Formats that need neither ignore them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from kerasnanlint.diagnostics import Diagnostic
 
 if TYPE_CHECKING:  # the CLI imports FORMATS at startup: keep that import light
+    from kerasnanlint.config import Settings
     from kerasnanlint.source import SourceLoader
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "lsp")
-Renderer = Callable[[list[Diagnostic], "SourceLoader | None"], str]
+
+
+class Renderer(Protocol):
+    def __call__(
+        self, diagnostics: list[Diagnostic], sources: SourceLoader | None = None, settings: Settings | None = None
+    ) -> str: ...
 
 
 def finding_lines(d: Diagnostic, sources: SourceLoader) -> tuple[str, ...]:
@@ -30,7 +37,7 @@ def finding_lines(d: Diagnostic, sources: SourceLoader) -> tuple[str, ...]:
 
 
 def renderer(name: str) -> Renderer:
-    """The ``render(diagnostics, sources)`` function of format ``name`` (imported on demand)."""
+    """The ``render(diagnostics, sources, settings)`` function of format ``name`` (imported on demand)."""
     if name == "text":
         from kerasnanlint.formats.text import render
     elif name == "json":

@@ -1,4 +1,5 @@
-"""GitHub Actions workflow commands: ``::error file=..,line=..::message``.
+"""GitHub Actions workflow commands: ``::error file=..,line=..::message``. ``file`` is relative to the repository
+root, whatever folder the step runs in: GitHub drops an annotation whose file it cannot find from there.
 
 In a notebook, line and columns count within the code cell, which the title and the message name."""
 
@@ -7,8 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kerasnanlint.diagnostics import Diagnostic, Severity
+from kerasnanlint.formats.repo_paths import RepoPaths
 
 if TYPE_CHECKING:
+    from kerasnanlint.config import Settings
     from kerasnanlint.source import SourceLoader
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -22,13 +25,14 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None, settings: Settings | None = None) -> str:
     """One workflow command per finding; the sources are not needed."""
+    paths = RepoPaths.of(settings)
     out = []
     for d in diagnostics:
         props = ",".join(
             [
-                f"file={_escape_property(d.path)}",
+                f"file={_escape_property(paths.display(d.path))}",
                 f"line={d.line}",
                 f"endLine={d.end_line}",
                 f"col={d.col}",

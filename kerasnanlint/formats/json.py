@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from kerasnanlint.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
+    from kerasnanlint.config import Settings
     from kerasnanlint.source import SourceLoader
 
 
-def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None, settings: Settings | None = None) -> str:
     """The findings as a JSON list (``Diagnostic.to_json``); the sources are not needed."""
     return json.dumps([d.to_json() for d in diagnostics], indent=2) + "\n"

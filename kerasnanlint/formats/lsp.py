@@ -16,6 +16,7 @@ from kerasnanlint.formats import finding_lines
 from kerasnanlint.source import Sources
 
 if TYPE_CHECKING:
+    from kerasnanlint.config import Settings
     from kerasnanlint.source import SourceLoader
 
 LSP_SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
@@ -71,7 +72,7 @@ def to_lsp(d: Diagnostic, lines: Lines, encoding: str = "utf-16") -> dict[str, A
     return out
 
 
-def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None, settings: Settings | None = None) -> str:
     """LSP diagnostics by document URI; ``sources`` give the lines whose UTF-16 columns LSP counts."""
     sources = sources or Sources()
     by_uri: dict[str, list[dict[str, Any]]] = {}

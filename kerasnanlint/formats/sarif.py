@@ -1,5 +1,7 @@
-"""SARIF 2.1.0 for GitHub code scanning: rules with help from the catalogue, repo-relative URIs,
-partialFingerprints that survive unrelated edits (rule + path + the flagged line's text + occurrence).
+"""SARIF 2.1.0 for GitHub code scanning: rules with their catalogue page as ``help.markdown`` (GitHub renders it),
+URIs relative to the repository root (``%SRCROOT%``, whatever the current folder), partialFingerprints that survive
+unrelated edits (rule + root-relative path + the flagged line's text + occurrence). ``helpUri`` only where
+``docs-url`` says where the pages are published.
 
 A notebook's finding points at the notebook with a region whose lines and columns count within its code cell; the
 cell is in ``properties.cell`` and at the head of the message (``cell 4: ...``)."""
@@ -8,76 +10,68 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from kerasnanlint import __version__, catalog
 from kerasnanlint.diagnostics import Diagnostic, Severity
 from kerasnanlint.formats import finding_lines
+from kerasnanlint.formats.repo_paths import RepoPaths
 from kerasnanlint.registry import all_rules
 from kerasnanlint.source import Sources
 
 if TYPE_CHECKING:
+    from kerasnanlint.config import Settings
     from kerasnanlint.source import SourceLoader
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def _uri(path: str) -> str:
-    """A URI reference: relative to %SRCROOT% (the working folder) when possible, percent-encoded."""
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            p = p.resolve().relative_to(Path.cwd().resolve())
-        except ValueError:
-            return p.as_uri()
-    return quote(os.fsencode(p.as_posix()))  # the bytes of a file name that is not UTF-8, %-encoded
-
-
-def _artifact(path: str) -> dict[str, str]:
-    uri = _uri(path)
-    # SARIF: uriBaseId only qualifies relative references.
-    return {"uri": uri} if uri.startswith("file:") else {"uri": uri, "uriBaseId": "%SRCROOT%"}
-
-
-def fingerprints(diagnostics: list[Diagnostic], sources: SourceLoader) -> list[str]:
-    """Each finding's partialFingerprint: rule, path, the flagged line's text (from ``sources``), occurrence."""
+def fingerprints(diagnostics: list[Diagnostic], sources: SourceLoader, paths: RepoPaths) -> list[str]:
+    """Each finding's partialFingerprint: rule, root-relative path (the same from any folder), the flagged line's
+    text (from ``sources``), occurrence."""
     counts: dict[str, int] = {}
     out = []
     for d in diagnostics:
         lines = finding_lines(d, sources)
         text = lines[d.line - 1].strip() if 0 < d.line <= len(lines) else d.message
-        base = hashlib.sha256(f"{d.rule}\0{_uri(d.path)}\0{text}".encode()).hexdigest()[:32]
+        base = hashlib.sha256(f"{d.rule}\0{paths.uri(d.path)}\0{text}".encode()).hexdigest()[:32]
         n = counts.get(base, 0)
         counts[base] = n + 1
         out.append(f"{base}:{n + 1}")
     return out
 
 
-def _rule_entry(code: str) -> dict[str, Any]:
+def _rule_entry(code: str, settings: Settings | None) -> dict[str, Any]:
     rule = all_rules()[code]
-    doc = catalog.doc(code) or rule.summary
-    return {
+    entry: dict[str, Any] = {
         "id": code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.summary},
-        "help": {"text": doc, "markdown": doc},
-        "helpUri": catalog.doc_uri(code),
+        # GitHub shows help.markdown under the alert; text is for viewers that render no Markdown.
+        "help": {
+            "text": f"{rule.summary}. `kerasnanlint rule {code}` prints the rule's page.",
+            "markdown": catalog.doc(code) or rule.summary,
+        },
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
         "properties": {"tags": ["keras", "nan"]},
     }
+    url = catalog.rule_url(settings, code)
+    if url is not None:
+        entry["helpUri"] = url
+    return entry
 
 
-def sarif_log(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> dict[str, Any]:
-    """The SARIF log of a run; ``sources`` default to the files on disk."""
+def sarif_log(
+    diagnostics: list[Diagnostic], sources: SourceLoader | None = None, settings: Settings | None = None
+) -> dict[str, Any]:
+    """The SARIF log of a run; ``sources`` default to the files on disk, the repository to the current folder's."""
     codes = sorted({d.rule for d in diagnostics})
     index = {code: i for i, code in enumerate(codes)}
+    paths = RepoPaths.of(settings)
     results = []
-    for d, fp in zip(diagnostics, fingerprints(diagnostics, sources or Sources()), strict=True):
+    for d, fp in zip(diagnostics, fingerprints(diagnostics, sources or Sources(), paths), strict=True):
         result: dict[str, Any] = {
             "ruleId": d.rule,
             "ruleIndex": index[d.rule],
@@ -87,7 +81,7 @@ def sarif_log(diagnostics: list[Diagnostic], sources: SourceLoader | None = None
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": _artifact(d.path),
+                        "artifactLocation": paths.artifact(d.path),
                         "region": {
                             "startLine": d.line,
                             "startColumn": d.col,
@@ -105,7 +99,7 @@ def sarif_log(diagnostics: list[Diagnostic], sources: SourceLoader | None = None
                     "description": {"text": f"{d.fix.title} ({d.fix.applicability} fix)"},
                     "artifactChanges": [
                         {
-                            "artifactLocation": _artifact(d.path),
+                            "artifactLocation": paths.artifact(d.path),
                             "replacements": [
                                 {
                                     "deletedRegion": {
@@ -140,18 +134,17 @@ def sarif_log(diagnostics: list[Diagnostic], sources: SourceLoader | None = None
                         "name": "kerasnanlint",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": catalog.rules_dir().as_uri(),
-                        "rules": [_rule_entry(c) for c in codes],
+                        "rules": [_rule_entry(c, settings) for c in codes],
                     }
                 },
                 "columnKind": "unicodeCodePoints",  # Diagnostic columns count code points, not UTF-16 units
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
+                "originalUriBaseIds": paths.base_ids(),
                 "results": results,
             }
         ],
     }
 
 
-def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None, settings: Settings | None = None) -> str:
     """The SARIF log as indented JSON."""
-    return json.dumps(sarif_log(diagnostics, sources), indent=2) + "\n"
+    return json.dumps(sarif_log(diagnostics, sources, settings), indent=2) + "\n"

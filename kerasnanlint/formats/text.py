@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from kerasnanlint.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
+    from kerasnanlint.config import Settings
     from kerasnanlint.source import SourceLoader
 
 
@@ -24,6 +25,6 @@ def line(d: Diagnostic) -> str:
     return text
 
 
-def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None) -> str:
+def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None, settings: Settings | None = None) -> str:
     """One line per finding; the sources are not needed."""
     return "".join(line(d) + "\n" for d in diagnostics)
