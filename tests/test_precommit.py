@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -114,3 +115,54 @@ def test_pre_commit_hook(tmp_path: Path):
     git("add", "-A", cwd=project, env=env)
     again = pre_commit()
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def readme_local_hook() -> str:
+    """The README's `repo: local` .pre-commit-config.yaml, exactly as printed there."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)
+    [local] = [b for b in blocks if "repo: local" in b]
+    return local
+
+
+def test_readme_local_hook_works_as_printed(tmp_path: Path):
+    """The README's `repo: local` snippet, run by the real pre-commit with kerasnanlint on PATH (`language: system`
+    runs what is installed where pre-commit runs: here, this interpreter's environment)."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    bin_dir = Path(sys.executable).parent
+    if shutil.which("kerasnanlint", path=str(bin_dir)) is None:
+        pytest.skip(f"kerasnanlint is not installed in {bin_dir} (pip install -e .)")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
+    env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), env.get("PYTHONPATH", "")]
+    )  # this checkout's code, installed or not
+    project = tmp_path / "project"
+    project.mkdir()
+    git("init", "-q", cwd=project, env=env)
+    (project / ".pre-commit-config.yaml").write_text(readme_local_hook(), encoding="utf-8")
+    (project / "bad.py").write_text(FLAGGED, encoding="utf-8")
+    (project / "good.py").write_text(CLEAN, encoding="utf-8")
+    git("add", "-A", cwd=project, env=env)
+
+    def pre_commit() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    failed = pre_commit()
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "bad.py:6:7: KNL107 [warning]" in output and "Traceback" not in output
+
+    (project / "bad.py").write_text(CLEAN, encoding="utf-8")
+    git("add", "-A", cwd=project, env=env)
+    passed = pre_commit()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "kerasnanlint" in passed.stdout and "Passed" in passed.stdout
