@@ -51,7 +51,7 @@ def _rule_entry(code: str, settings: Settings | None) -> dict[str, Any]:
         "fullDescription": {"text": rule.summary},
         # GitHub shows help.markdown under the alert; text is for viewers that render no Markdown.
         "help": {
-            "text": f"{rule.summary}. `kerasnanlint rule {code}` prints the rule's page.",
+            "text": f"{rule.summary.rstrip('.')}. Run kerasnanlint rule {code} for the rule's page.",
             "markdown": catalog.doc(code) or rule.summary,
         },
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
