@@ -53,3 +53,23 @@ def test_every_pip_install_installs_a_path_or_is_marked_once_released() -> None:
                 unmarked.append(line.strip())
     assert unmarked == [], "installs the unpublished package without saying so"
     assert "#### Once released" in readme or "### Once released" in readme
+
+
+def test_readme_configuration_example_is_valid() -> None:
+    """The [tool.kerasnanlint] example of the Configuration section shows every key, and it validates."""
+    import sys
+    from pathlib import Path
+
+    from kerasnanlint.config import KEYS, settings_from_table
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [example] = [b for h, b in _headed_blocks(readme) if h == "Configuration" and "[tool.kerasnanlint]" in b]
+    table = tomllib.loads(example)["tool"]["kerasnanlint"]
+    assert sorted(table) == sorted(KEYS), "the README's Configuration example should show every key"
+    settings = settings_from_table(table, Path("."))
+    assert settings.docs_url == "https://example.org/kerasnanlint/rules/{code}"
