@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from kerasnanlint import __version__
+from kerasnanlint.adopt_cli import add_adoption_arguments, show_instead
 from kerasnanlint.formats import FORMATS
 from kerasnanlint.rule import parse_codes
 
@@ -85,6 +86,7 @@ def add_lint_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
     p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
     p.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when a fix was applied")
+    add_adoption_arguments(p)
 
 
 def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
@@ -304,6 +306,9 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
         raise UsageError("--jobs must be at least 1")
     anchor = Path(args.stdin_filename) if args.stdin_filename else (args.paths[0] if not stdin else Path("."))
     settings = _settings(args, anchor)  # an unsaved --stdin-filename still finds its project's config
+    shown = show_instead(args, anchor, settings)  # --show-settings, --show-files: print them, lint nothing
+    if shown is not None:
+        return shown
 
     from kerasnanlint.source import Sources
 
