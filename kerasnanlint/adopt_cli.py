@@ -22,8 +22,9 @@ def add_adoption_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--watch", action="store_true", help="lint again whenever a file changes (needs the watch extra)")
 
 
-def show_instead(args: argparse.Namespace, anchor: Path, settings: Settings) -> int | None:
-    """The exit code of ``--show-settings`` / ``--show-files``, which print instead of linting; None otherwise."""
+def instead_of_lint(args: argparse.Namespace, anchor: Path, settings: Settings) -> int | None:
+    """The exit code of the flags that replace the usual lint and report (``--show-settings``, ``--show-files``,
+    ``--add-noqa``); None when none of them is given."""
     if args.show_settings:
         from kerasnanlint.show import show_settings
 
@@ -34,4 +35,26 @@ def show_instead(args: argparse.Namespace, anchor: Path, settings: Settings) -> 
 
         show_files([p for p in args.paths if str(p) != "-"], settings, sys.stdout)
         return 0
+    if args.add_noqa:
+        return _add_noqa(args, settings)
     return None
+
+
+def _add_noqa(args: argparse.Namespace, settings: Settings) -> int:
+    """``--add-noqa``: exit 0, or 1 when a file could not be written (ruff's codes)."""
+    from kerasnanlint.cli import UsageError
+
+    if any(str(p) == "-" for p in args.paths):
+        raise UsageError("--add-noqa edits files; it cannot be used with standard input")
+    clash = [flag for flag in ("fix", "diff", "watch", "confirm") if getattr(args, flag, False)]
+    if clash:
+        raise UsageError(f"--add-noqa cannot be combined with --{clash[0]}")
+    from kerasnanlint.noqa_add import add_noqa
+    from kerasnanlint.runner import lint_paths
+
+    result = lint_paths(args.paths, settings, jobs=args.jobs, use_cache=not args.no_cache)
+    run = add_noqa(result.diagnostics, result.digests)
+    for message in [*result.notes, *run.messages]:
+        print(f"kerasnanlint: {message}", file=sys.stderr)
+    print(f"Added {run.added} noqa directive{'' if run.added == 1 else 's'}.", file=sys.stderr)
+    return 1 if run.failed else 0

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from kerasnanlint import __version__
-from kerasnanlint.adopt_cli import add_adoption_arguments, show_instead
+from kerasnanlint.adopt_cli import add_adoption_arguments, instead_of_lint
 from kerasnanlint.formats import FORMATS
 from kerasnanlint.rule import parse_codes
 
@@ -306,9 +306,9 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
         raise UsageError("--jobs must be at least 1")
     anchor = Path(args.stdin_filename) if args.stdin_filename else (args.paths[0] if not stdin else Path("."))
     settings = _settings(args, anchor)  # an unsaved --stdin-filename still finds its project's config
-    shown = show_instead(args, anchor, settings)  # --show-settings, --show-files: print them, lint nothing
-    if shown is not None:
-        return shown
+    instead = instead_of_lint(args, anchor, settings)  # --show-settings, --show-files, --add-noqa
+    if instead is not None:
+        return instead
 
     from kerasnanlint.source import Sources
 

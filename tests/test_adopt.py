@@ -56,3 +56,98 @@ def test_show_files_lists_what_would_be_linted_sorted(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["a.py", "b.py", "pkg/c.ipynb"]
     assert codes(result) == []
+
+
+# --- --add-noqa -----------------------------------------------------------------------------------------------
+
+NOQA_BEFORE = '''import keras
+import numpy as np
+
+
+def clean(y):
+    y[y == np.nan] = 0.0  # type: ignore
+    z = y == np.nan  # noqa: E501
+    w = """
+    %s""" % (y == np.nan)
+    q = (y == np.nan) + \\
+        1
+    v = y == np.nan  # noqa
+    u = y == np.nan
+    return y, z, w, q, v, u
+'''
+NOQA_AFTER = '''import keras
+import numpy as np
+
+
+def clean(y):
+    y[y == np.nan] = 0.0  # type: ignore  # noqa: KNL107
+    z = y == np.nan  # noqa: E501, KNL107
+    w = """
+    %s""" % (y == np.nan)  # noqa: KNL107
+    q = (y == np.nan) + \\
+        1
+    v = y == np.nan  # noqa
+    u = y == np.nan  # noqa: KNL107
+    return y, z, w, q, v, u
+'''
+
+
+def test_add_noqa_adds_merges_and_skips_lines_that_cannot_end_with_a_comment(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": NOQA_BEFORE})
+    (tmp_path / "a.py").chmod(0o640)
+    result = lint(tmp_path, "--add-noqa", ".")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == NOQA_AFTER
+    assert (tmp_path / "a.py").stat().st_mode & 0o777 == 0o640  # written as --fix writes
+    assert "Added 4 noqa directives." in result.stderr
+    assert "a.py:10: KNL107 not suppressed" in result.stderr  # the backslash-continued line
+    assert [c for c in codes(lint(tmp_path, ".")) if c[2] == "KNL107"] == [("a.py", 10, "KNL107")]
+    again = lint(tmp_path, "--add-noqa", ".")  # nothing left to add
+    assert again.returncode == 0 and "Added 0 noqa directives." in again.stderr
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == NOQA_AFTER
+
+
+def test_add_noqa_puts_several_codes_on_one_line(tmp_path: Path) -> None:
+    src = (
+        "import keras\nimport keras_tuner as kt\n\n\ndef build(hp):\n    return keras.Sequential()\n\n\n"
+        'tuner = kt.RandomSearch(build, objective="val_f1")\n'
+    )
+    write(tmp_path, {"t.py": src})
+    before = {c[2] for c in codes(lint(tmp_path, "t.py")) if c[1] == 9}
+    assert len(before) >= 2
+    result = lint(tmp_path, "--add-noqa", "t.py")
+    assert "Added 1 noqa directive." in result.stderr
+    last = (tmp_path / "t.py").read_text(encoding="utf-8").splitlines()[-1]
+    assert last.endswith("  # noqa: " + ", ".join(sorted(before)))
+    assert codes(lint(tmp_path, "t.py")) == []
+
+
+def test_add_noqa_in_a_notebook_edits_the_cells(tmp_path: Path) -> None:
+    import json
+
+    from tests.helpers import notebook
+
+    cell2 = "def clean(y):\n    y[y == np.nan] = 0.0\n    return y"
+    write(tmp_path, {"n.ipynb": notebook("import keras\nimport numpy as np", ("markdown", "# title"), cell2)})
+    result = lint(tmp_path, "--add-noqa", "n.ipynb")
+    assert result.returncode == 0 and "Added 1 noqa directive." in result.stderr, result.stderr
+    cells = json.loads((tmp_path / "n.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert "".join(cells[2]["source"]) == cell2.replace("= 0.0", "= 0.0  # noqa: KNL107")
+    assert codes(lint(tmp_path, "n.ipynb")) == []
+
+
+def test_add_noqa_write_protected_file_is_named_and_exits_1(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": FLAGGED, "b.py": FLAGGED})
+    (tmp_path / "a.py").chmod(0o444)
+    result = lint(tmp_path, "--add-noqa", ".")
+    assert result.returncode == 1
+    assert "a.py: noqa comments not added: permission denied" in result.stderr
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == FLAGGED
+    assert "# noqa: KNL107" in (tmp_path / "b.py").read_text(encoding="utf-8")
+
+
+def test_add_noqa_refuses_standard_input_and_fix(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": FLAGGED})
+    assert lint(tmp_path, "--add-noqa", "-", stdin=FLAGGED).returncode == 2
+    assert lint(tmp_path, "--add-noqa", "--fix", "a.py").returncode == 2
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == FLAGGED
