@@ -151,3 +151,64 @@ def test_add_noqa_refuses_standard_input_and_fix(tmp_path: Path) -> None:
     assert lint(tmp_path, "--add-noqa", "-", stdin=FLAGGED).returncode == 2
     assert lint(tmp_path, "--add-noqa", "--fix", "a.py").returncode == 2
     assert (tmp_path / "a.py").read_text(encoding="utf-8") == FLAGGED
+
+
+# --- KNL001 unused-noqa -----------------------------------------------------------------------------------------
+
+UNUSED = (
+    "import keras\nimport numpy as np\n\n\n"
+    "def f(y):\n    z = y + 1  # noqa: KNL107\n    return y == np.nan, z  # noqa: KNL107\n"
+)
+
+
+def _knl001(text: str, path: str = "a.py", **settings: object) -> list[tuple[int, str]]:
+    from kerasnanlint.config import Settings
+    from kerasnanlint.engine import lint_source
+
+    s = Settings(**settings) if settings else Settings(extend_select=("KNL001",))  # type: ignore[arg-type]
+    return [(d.line, d.message) for d in lint_source(text, path, s) if d.rule == "KNL001"]
+
+
+def test_knl001_is_opt_in_and_judges_after_selection() -> None:
+    assert _knl001(UNUSED, select=("KNL",)) == []  # off unless selected by its exact code
+    assert [line for line, _ in _knl001(UNUSED)] == [6]
+    # A code whose rule is not enabled for the file is left alone: not selected, or per-file-ignored.
+    assert _knl001(UNUSED, select=("KNL001", "KNL3")) == []
+    ignored = {"extend_select": ("KNL001",), "per_file_ignores": (("a.py", ("KNL107",)),)}
+    assert _knl001(UNUSED, **ignored) == []
+    assert _knl001(UNUSED, extend_select=("KNL001",), per_file_ignores=(("a.py", ("KNL001",)),)) == []
+
+
+def test_knl001_file_level_comment_and_its_own_code_silence_it() -> None:
+    assert _knl001("# kerasnanlint: noqa: KNL001\n" + UNUSED) == []
+    assert _knl001(UNUSED.replace("# noqa: KNL107\n    return", "# noqa: KNL107, KNL001\n    return")) == []
+
+
+def test_knl001_counts_a_multi_line_finding_on_its_first_line() -> None:
+    text = "import keras\nimport numpy as np\n\n\ndef f(y):\n    return (y ==  # noqa: KNL107\n        np.nan)\n"
+    assert _knl001(text) == []
+    assert [line for line, _ in _knl001(text.replace("(y ==  # noqa: KNL107\n", "(y ==\n") + "# noqa: KNL107\n")] == [8]
+
+
+def test_knl001_in_a_notebook_names_the_cell_and_fixes_it(tmp_path: Path) -> None:
+    import json
+
+    from tests.helpers import notebook
+
+    cell = "def f(y):\n    z = y + 1  # noqa: KNL107, E501\n    return z"
+    write(tmp_path, {"n.ipynb": notebook("import keras", cell)})
+    result = lint(tmp_path, "--extend-select", "KNL001", "--format", "json", "n.ipynb")
+    [found] = json.loads(result.stdout)
+    assert (found["code"], found["cell"], found["location"]["row"]) == ("KNL001", 2, 2)
+    lint(tmp_path, "--extend-select", "KNL001", "--fix", "n.ipynb")
+    cells = json.loads((tmp_path / "n.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert "".join(cells[1]["source"]) == cell.replace("KNL107, E501", "E501")
+
+
+def test_knl001_and_the_cache_follow_the_settings(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": UNUSED})
+    assert [c[2] for c in codes(lint(tmp_path, "."))] == []  # cached without KNL001
+    assert [c[1:] for c in codes(lint(tmp_path, "--extend-select", "KNL001", "."))] == [(6, "KNL001")]
+    assert [c[2] for c in codes(lint(tmp_path, "."))] == []
+    assert lint(tmp_path, "--extend-select", "KNL001", "--fix", ".").returncode == 0
+    assert "z = y + 1\n" in (tmp_path / "a.py").read_text(encoding="utf-8")
