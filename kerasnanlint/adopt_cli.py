@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from kerasnanlint.config import Settings
+    from kerasnanlint.diagnostics import Diagnostic
 
 
 def add_adoption_arguments(p: argparse.ArgumentParser) -> None:
@@ -58,3 +59,21 @@ def _add_noqa(args: argparse.Namespace, settings: Settings) -> int:
         print(f"kerasnanlint: {message}", file=sys.stderr)
     print(f"Added {run.added} noqa directive{'' if run.added == 1 else 's'}.", file=sys.stderr)
     return 1 if run.failed else 0
+
+
+def show_fixes(
+    applied: dict[str, list[str]] | None, diagnostics: list[Diagnostic], out: TextIO, *, unsafe: bool
+) -> None:
+    """``--show-fixes``: the fixes ``--fix`` applied (``applied``), or without --fix (None) those available."""
+    from kerasnanlint.show import print_fixes
+
+    if applied is not None:
+        print_fixes(applied, "Fixed", "No fixes applied.", out)
+        return
+    from kerasnanlint.fix import allowed
+
+    available: dict[str, list[str]] = {}
+    for d in diagnostics:
+        if allowed(d.fix, unsafe):
+            available.setdefault(d.path, []).append(d.rule)
+    print_fixes(available, "Fixes available for", "No fixes available.", out)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from kerasnanlint import __version__
-from kerasnanlint.adopt_cli import add_adoption_arguments, instead_of_lint
+from kerasnanlint.adopt_cli import add_adoption_arguments, instead_of_lint, show_fixes
 from kerasnanlint.formats import FORMATS
 from kerasnanlint.rule import parse_codes
 
@@ -326,6 +326,7 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
             print(f"kerasnanlint: {note}", file=sys.stderr)
 
     fixed = 0
+    applied: dict[str, list[str]] | None = None  # by path, the rules of the fixes --fix applied (--show-fixes)
     out = sys.stdout
     if args.fix or args.diff:  # --unsafe-fixes alone applies nothing, as in ruff
         from kerasnanlint.fix_cli import fix_files, fix_stdin
@@ -333,9 +334,11 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
         mode = {"unsafe": bool(args.unsafe_fixes), "diff": bool(args.diff)}
         if stdin_text is not None:
             data, name, excluded = stdin_text.data, stdin_text.name, stdin_text.excluded
-            diagnostics, fixed = fix_stdin(data, name, diagnostics, settings, sources, excluded=excluded, **mode)
+            diagnostics, fixed, applied = fix_stdin(
+                data, name, diagnostics, settings, sources, excluded=excluded, **mode
+            )
         else:
-            diagnostics, fixed = fix_files(diagnostics, settings, sources, digests=digests, **mode)
+            diagnostics, fixed, applied = fix_files(diagnostics, settings, sources, digests=digests, **mode)
         if args.diff:  # as in ruff, the diff is the output; exit 1 when there is one
             return EXIT_FINDINGS if fixed and not args.exit_zero else EXIT_OK
         if stdin:
@@ -350,6 +353,8 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
         _print_statistics(diagnostics, out, as_json=args.format != "text")
     else:
         out.write(renderer(args.format)(diagnostics, sources))
+    if args.show_fixes:  # machine-readable formats keep standard output to themselves
+        show_fixes(applied, diagnostics, out if args.format == "text" else sys.stderr, unsafe=args.unsafe_fixes)
     if args.format == "text" and not args.quiet:
         _print_summary(diagnostics, files, fixed, out, unsafe=args.unsafe_fixes)
     if args.exit_zero:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
@@ -63,3 +64,20 @@ def _toml(value: object) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return json.dumps(str(value))
+
+
+def print_fixes(by_path: dict[str, list[str]], verb: str, none: str, out: TextIO) -> None:
+    """A list of fixes as ruff's ``--show-fixes`` prints it: ``Fixed 2 findings:``, then per file
+    ``- path:`` and ``    1 × KNL401 (linear-wide-learning-rate)`` per rule."""
+    from kerasnanlint.registry import rule
+
+    total = sum(len(rules) for rules in by_path.values())
+    print("", file=out)
+    if not total:
+        print(none, file=out)
+        return
+    print(f"{verb} {total} finding{'' if total == 1 else 's'}:", file=out)
+    for path in sorted(by_path):
+        print(f"- {path}:", file=out)
+        for code, n in sorted(Counter(by_path[path]).items()):
+            print(f"    {n} \u00d7 {code} ({rule(code).name})", file=out)

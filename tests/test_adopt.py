@@ -212,3 +212,34 @@ def test_knl001_and_the_cache_follow_the_settings(tmp_path: Path) -> None:
     assert [c[2] for c in codes(lint(tmp_path, "."))] == []
     assert lint(tmp_path, "--extend-select", "KNL001", "--fix", ".").returncode == 0
     assert "z = y + 1\n" in (tmp_path / "a.py").read_text(encoding="utf-8")
+
+
+# --- --show-fixes -----------------------------------------------------------------------------------------------
+
+LR = 'import keras_tuner as kt\n\n\ndef build(hp):\n    return hp.Float("learning_rate", 1e-4, 1e-2)\n'
+
+
+def test_show_fixes_lists_the_fixes_applied_per_file_and_rule(tmp_path: Path) -> None:
+    write(tmp_path, {"a.py": FLAGGED + "\n\ndef g(y):\n    return y == np.nan\n", "b.py": LR, "c.py": CLEAN})
+    result = lint(tmp_path, "--fix", "--show-fixes", ".")
+    assert result.returncode == 0, result.stderr
+    listing = result.stdout[result.stdout.index("Fixed 3 findings:") :].splitlines()
+    assert listing[:5] == [
+        "Fixed 3 findings:",
+        "- a.py:",
+        "    2 × KNL107 (nan-equality)",
+        "- b.py:",
+        "    1 × KNL401 (linear-wide-learning-rate)",
+    ]
+    again = lint(tmp_path, "--fix", "--show-fixes", ".")
+    assert "No fixes applied." in again.stdout
+
+
+def test_show_fixes_without_fix_lists_the_fixes_available(tmp_path: Path) -> None:
+    write(tmp_path, {"b.py": LR})
+    result = lint(tmp_path, "--show-fixes", ".")
+    assert result.returncode == 1
+    assert "Fixes available for 1 finding:\n- b.py:\n    1 × KNL401 (linear-wide-learning-rate)\n" in result.stdout
+    assert (tmp_path / "b.py").read_text(encoding="utf-8") == LR
+    as_json = lint(tmp_path, "--show-fixes", "--format", "json", ".")  # standard output stays JSON
+    assert as_json.stdout.lstrip().startswith("[") and "Fixes available for 1 finding:" in as_json.stderr
