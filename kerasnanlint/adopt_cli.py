@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -77,3 +78,20 @@ def show_fixes(
         if allowed(d.fix, unsafe):
             available.setdefault(d.path, []).append(d.rule)
     print_fixes(available, "Fixes available for", "No fixes available.", out)
+
+
+def watch_instead(args: argparse.Namespace, run: Callable[[], int]) -> int:
+    """``--watch``: ``run`` (one ordinary ``check`` run) now and after every change (kerasnanlint/watch.py)."""
+    from kerasnanlint.cli import UsageError
+
+    if args.command == "confirm" or getattr(args, "confirm", False):
+        raise UsageError("--watch cannot be combined with runtime-confirm (it runs your code)")
+    if any(str(p) == "-" for p in args.paths) or (not args.paths and args.stdin_filename):
+        raise UsageError("--watch lints files; it cannot be used with standard input")
+    try:
+        import watchfiles  # noqa: F401
+    except ImportError:
+        raise UsageError("--watch needs the watch extra (watchfiles): pip install 'kerasnanlint[watch]'") from None
+    from kerasnanlint.watch import watch
+
+    return watch(list(args.paths) or [Path(".")], run, UsageError)

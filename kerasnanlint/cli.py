@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from kerasnanlint import __version__
-from kerasnanlint.adopt_cli import add_adoption_arguments, instead_of_lint, show_fixes
+from kerasnanlint.adopt_cli import add_adoption_arguments, instead_of_lint, show_fixes, watch_instead
 from kerasnanlint.formats import FORMATS
 from kerasnanlint.rule import parse_codes
 
@@ -183,6 +183,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.watch:
+        return watch_instead(args, lambda: _cmd_check(args, confirm=False))
     return _cmd_check(args, confirm=args.command == "confirm" or getattr(args, "confirm", False))
 
 

@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
+import queue
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from kerasnanlint.config import KEYS, THRESHOLDS
 from tests.test_cli import CLEAN, FLAGGED, codes, config, lint, write
@@ -243,3 +250,63 @@ def test_show_fixes_without_fix_lists_the_fixes_available(tmp_path: Path) -> Non
     assert (tmp_path / "b.py").read_text(encoding="utf-8") == LR
     as_json = lint(tmp_path, "--show-fixes", "--format", "json", ".")  # standard output stays JSON
     assert as_json.stdout.lstrip().startswith("[") and "Fixes available for 1 finding:" in as_json.stderr
+
+
+# --- --watch ----------------------------------------------------------------------------------------------------
+
+
+def _summaries(proc: subprocess.Popen[str], lines: queue.Queue[str], n: int, timeout: float = 60) -> list[str]:
+    """Standard output up to the ``n``-th summary line (``Found ...`` or ``All checks passed!``)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while sum(line.startswith(("Found ", "All checks passed!")) for line in seen) < n:
+        try:
+            seen.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
+        except queue.Empty:
+            raise AssertionError(f"no report {n} within {timeout} s; got {seen}") from None
+        assert proc.poll() is None or not lines.empty(), f"--watch exited {proc.returncode}"
+    return seen
+
+
+def test_watch_lints_again_when_a_file_changes(tmp_path: Path) -> None:
+    pytest.importorskip("watchfiles")
+    write(tmp_path, {"a.py": CLEAN})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kerasnanlint", "--watch", "."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x.rstrip("\n")) for x in proc.stdout or ()], daemon=True).start()
+    try:
+        first = _summaries(proc, lines, 1)
+        assert first[-1].startswith("All checks passed!")
+        (tmp_path / "a.py").write_text(FLAGGED, encoding="utf-8")
+        second = _summaries(proc, lines, 1)
+        assert any(line.startswith("a.py:6:7: KNL107 ") for line in second), second
+        assert second[-1].startswith("Found 1 finding")
+        (tmp_path / "notes.txt").write_text("not a reason to lint", encoding="utf-8")
+        (tmp_path / "a.py").write_text(CLEAN, encoding="utf-8")
+        assert _summaries(proc, lines, 1)[-1].startswith("All checks passed!")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "Starting linter in watch mode" in err and "File change detected" in err
+    assert "Traceback" not in err
+
+
+def test_watch_without_watchfiles_says_how_to_install_it(tmp_path: Path) -> None:
+    code = "import sys; sys.modules['watchfiles'] = None; from kerasnanlint.cli import main; sys.exit(main())"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "--watch", "."], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "pip install 'kerasnanlint[watch]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_watch_with_a_bad_path_or_confirm_exits_2(tmp_path: Path) -> None:
+    pytest.importorskip("watchfiles")
+    assert lint(tmp_path, "--watch", "missing").returncode == 2
+    assert lint(tmp_path, "confirm", "--watch", ".").returncode == 2
