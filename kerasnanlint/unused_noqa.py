@@ -26,7 +26,7 @@ def unused_noqa(text: str, path: str, settings: Settings, reported: Iterable[tup
     """KNL001's findings in a file whose enabled rules reported ``reported`` ((line, code), before ``# noqa``
     was applied); none unless KNL001 is selected for the file."""
     code = UNUSED_NOQA.code
-    if "noqa" not in text.lower() or not settings.rule_selected(code) or settings.ignored_for_path(code, path):
+    if not settings.rule_selected(code) or "noqa" not in text.lower() or settings.ignored_for_path(code, path):
         return []
     file_codes = parse_suppressions(text).file
     if file_codes is ALL or code in file_codes:

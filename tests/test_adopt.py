@@ -310,3 +310,16 @@ def test_watch_with_a_bad_path_or_confirm_exits_2(tmp_path: Path) -> None:
     pytest.importorskip("watchfiles")
     assert lint(tmp_path, "--watch", "missing").returncode == 2
     assert lint(tmp_path, "confirm", "--watch", ".").returncode == 2
+
+
+def test_add_noqa_text_knows_where_a_comment_can_go() -> None:
+    from kerasnanlint.noqa_add import add_noqa_text
+
+    text = 'x = f"""a\n{y}""" == 1\nz = 1  # noqa:E501\nw = (1 +\n     2)\n'
+    new, added, skipped = add_noqa_text(text, [(1, "KNL107"), (3, "KNL107"), (3, "KNL101"), (4, "KNL107")])
+    assert skipped == [(1, "KNL107")]  # the f-string goes on to line 2
+    assert added == 2
+    assert new.splitlines()[2] == "z = 1  # noqa:E501, KNL101, KNL107"
+    assert new.splitlines()[3] == "w = (1 +  # noqa: KNL107"
+    broken = "x = (1 +\n"  # does not tokenize: each line's own text decides
+    assert add_noqa_text(broken, [(1, "KNL000")])[0] == "x = (1 +  # noqa: KNL000\n"
