@@ -48,7 +48,9 @@ def _add_noqa(args: argparse.Namespace, settings: Settings) -> int:
 
     if any(str(p) == "-" for p in args.paths):
         raise UsageError("--add-noqa edits files; it cannot be used with standard input")
-    clash = [flag for flag in ("fix", "diff", "watch", "confirm") if getattr(args, flag, False)]
+    if args.command == "confirm" or getattr(args, "confirm", False):
+        raise UsageError("--add-noqa cannot be combined with runtime-confirm")
+    clash = [flag for flag in ("fix", "diff", "watch") if getattr(args, flag)]
     if clash:
         raise UsageError(f"--add-noqa cannot be combined with --{clash[0]}")
     from kerasnanlint.noqa_add import add_noqa
