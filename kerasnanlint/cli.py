@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from kerasnanlint import __version__
+from kerasnanlint.adopt_cli import add_adoption_arguments, instead_of_lint, show_fixes, watch_instead
 from kerasnanlint.formats import FORMATS
 from kerasnanlint.rule import parse_codes
 
@@ -85,6 +86,7 @@ def add_lint_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
     p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
     p.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when a fix was applied")
+    add_adoption_arguments(p)
 
 
 def add_confirm_arguments(p: argparse.ArgumentParser) -> None:
@@ -181,6 +183,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    if args.watch:
+        return watch_instead(args, lambda: _cmd_check(args, confirm=False))
     return _cmd_check(args, confirm=args.command == "confirm" or getattr(args, "confirm", False))
 
 
@@ -304,6 +308,9 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
         raise UsageError("--jobs must be at least 1")
     anchor = Path(args.stdin_filename) if args.stdin_filename else (args.paths[0] if not stdin else Path("."))
     settings = _settings(args, anchor)  # an unsaved --stdin-filename still finds its project's config
+    instead = instead_of_lint(args, anchor, settings)  # --show-settings, --show-files, --add-noqa
+    if instead is not None:
+        return instead
 
     from kerasnanlint.source import Sources
 
@@ -321,6 +328,7 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
             print(f"kerasnanlint: {note}", file=sys.stderr)
 
     fixed = 0
+    applied: dict[str, list[str]] | None = None  # by path, the rules of the fixes --fix applied (--show-fixes)
     out = sys.stdout
     if args.fix or args.diff:  # --unsafe-fixes alone applies nothing, as in ruff
         from kerasnanlint.fix_cli import fix_files, fix_stdin
@@ -328,9 +336,11 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
         mode = {"unsafe": bool(args.unsafe_fixes), "diff": bool(args.diff)}
         if stdin_text is not None:
             data, name, excluded = stdin_text.data, stdin_text.name, stdin_text.excluded
-            diagnostics, fixed = fix_stdin(data, name, diagnostics, settings, sources, excluded=excluded, **mode)
+            diagnostics, fixed, applied = fix_stdin(
+                data, name, diagnostics, settings, sources, excluded=excluded, **mode
+            )
         else:
-            diagnostics, fixed = fix_files(diagnostics, settings, sources, digests=digests, **mode)
+            diagnostics, fixed, applied = fix_files(diagnostics, settings, sources, digests=digests, **mode)
         if args.diff:  # as in ruff, the diff is the output; exit 1 when there is one
             return EXIT_FINDINGS if fixed and not args.exit_zero else EXIT_OK
         if stdin:
@@ -345,6 +355,8 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
         _print_statistics(diagnostics, out, as_json=args.format != "text")
     else:
         out.write(renderer(args.format)(diagnostics, sources, settings))
+    if args.show_fixes:  # machine-readable formats keep standard output to themselves
+        show_fixes(applied, diagnostics, out if args.format == "text" else sys.stderr, unsafe=args.unsafe_fixes)
     if args.format == "text" and not args.quiet:
         _print_summary(diagnostics, files, fixed, out, unsafe=args.unsafe_fixes)
     if args.exit_zero:

@@ -24,6 +24,7 @@ from kerasnanlint.semantics.linked import Linked
 from kerasnanlint.semantics.module import ModuleFacts, children, collect
 from kerasnanlint.source import SourceError, decode  # re-exported: engine.SourceError is what callers know
 from kerasnanlint.suppressions import parse_suppressions
+from kerasnanlint.unused_noqa import unused_noqa
 
 _T = TypeVar("_T")
 
@@ -227,7 +228,7 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
         if settings.rule_selected(r.rule.code) and not settings.ignored_for_path(r.rule.code, path)
     ]
     if not reports:
-        return []
+        return unused_noqa(text, path, settings, ())
     positions = ctx.positions = Positions(module, text)
     for r in reports:
         if r.fix is None and r.rule.fixer is not None:
@@ -236,9 +237,11 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
     spans: dict[cst.CSTNode, _Children] = {}  # where_of's index, shared by every finding of the file
     out: list[Diagnostic] = []
     seen: set[tuple[str, int, int, str]] = set()
+    reported: list[tuple[int, str]] = []  # before noqa comments apply: what KNL001 judges the comments by
     for r in reports:
         rng = positions[r.node]
         line, col = rng.start.line, rng.start.column + 1
+        reported.append((line, r.rule.code))
         if suppress.suppressed(r.rule.code, line):
             continue
         key = (r.rule.code, line, col, r.message)
@@ -260,6 +263,7 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
                 where=where_of(module, positions, r.node, spans),
             )
         )
+    out.extend(unused_noqa(text, path, settings, reported))
     out.sort(key=Diagnostic.sort_key)
     return out
 

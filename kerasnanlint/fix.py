@@ -39,6 +39,7 @@ class FixResult:
     remaining: list[Diagnostic] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # "KNL303 (title): why"
     converged: bool = True
+    applied: list[str] = field(default_factory=list)  # the rule of each fix kept in ``text`` (--show-fixes)
 
     @property
     def changed(self) -> bool:
@@ -188,6 +189,7 @@ class _State:
     text: str
     diagnostics: list[Diagnostic]
     fixed: int
+    applied: tuple[str, ...] = ()  # the rules of the fixes applied so far
 
 
 def fix_text(
@@ -225,7 +227,7 @@ def fix_text(
         after = _check(current, chosen, new, path, settings, encoding, fixable)
         if not isinstance(after, str):
             result.text, current, result.fixed = new, after, result.fixed + len(chosen)
-            history.append(_State(new, after, result.fixed))
+            history.append(_State(new, after, result.fixed, history[-1].applied + tuple(d.rule for d in chosen)))
             continue
         # Something in the batch is wrong: find which, one fix at a time.
         for d in chosen:
@@ -238,12 +240,13 @@ def fix_text(
                 result.dropped.append(f"{d.rule} at {d.line}:{d.col} ({d.fix.title}): the fix {after}")
                 continue
             result.text, current, result.fixed = new, after, result.fixed + 1
-            history.append(_State(new, after, result.fixed))
+            history.append(_State(new, after, result.fixed, (*history[-1].applied, d.rule)))
             break  # the other fixes' positions refer to the old text: re-lint first
     else:
         result.converged = not any(fixable(d) for d in current)
     final = _last_not_worse(history, result.dropped)
     result.text, result.fixed, result.remaining = final.text, final.fixed, final.diagnostics
+    result.applied = list(final.applied)
     return result
 
 

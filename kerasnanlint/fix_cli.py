@@ -109,6 +109,7 @@ class FixRun:
     written: list[SourceFile] = field(default_factory=list)  # the new text of each file rewritten
     diffs: dict[str, str] = field(default_factory=dict)  # a notebook's diff, cell by cell, by path
     refused: int = 0  # files whose fixes could not be written (write-protected, read-only folder, full disk)
+    applied: dict[str, list[str]] = field(default_factory=dict)  # path -> the rule of each fix written
 
 
 def fix_paths(
@@ -182,6 +183,8 @@ def _fix_path(
         written = new.decode("utf-8") if is_notebook_path(path) else result.text
         run.written.append(SourceFile(path, written, source_encoding(new)))
     run.fixed += result.fixed
+    if result.applied:
+        run.applied[path] = result.applied
     if write or new == data:
         return result.remaining
     return diags  # --diff: nothing written, the findings stay as they are on disk
@@ -232,10 +235,10 @@ def fix_files(
     unsafe: bool,
     diff: bool,
     digests: Mapping[str, str] | None,
-) -> tuple[list[Diagnostic], int]:
-    """``--fix`` / ``--diff`` on the files of a run. Returns the findings left and how many were fixed; the
-    texts written go into ``sources`` for the renderers. Messages go to standard error, the diff to standard
-    output."""
+) -> tuple[list[Diagnostic], int, dict[str, list[str]]]:
+    """``--fix`` / ``--diff`` on the files of a run. Returns the findings left, how many were fixed and the rules
+    of the fixes applied, by path; the texts written go into ``sources`` for the renderers. Messages go to
+    standard error, the diff to standard output."""
     run = fix_paths(diagnostics, settings, unsafe=unsafe, write=not diff, digests=digests)
     for m in run.messages:
         print(f"kerasnanlint: {m}", file=sys.stderr)
@@ -246,7 +249,7 @@ def fix_files(
             if r.changed:
                 sys.stdout.write(run.diffs.get(r.path) or unified_diff(r.path, r.original, r.text))
         _diff_summary(run.fixed, run.diagnostics, unsafe)
-    return run.diagnostics, run.fixed
+    return run.diagnostics, run.fixed, run.applied
 
 
 def fix_stdin(
@@ -259,17 +262,17 @@ def fix_stdin(
     excluded: bool,
     unsafe: bool,
     diff: bool,
-) -> tuple[list[Diagnostic], int]:
+) -> tuple[list[Diagnostic], int, dict[str, list[str]]]:
     """``--fix`` / ``--diff`` on standard input (``diagnostics`` are its findings, under ``name``).
 
     --fix prints the source, fixed or not, so that editors can pipe a buffer through it; an ``excluded`` file
-    passes through untouched. Returns the findings left and how many were fixed.
+    passes through untouched. Returns the findings left, how many were fixed and the rules of the fixes applied.
     """
     if excluded:
         if not diff:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
-        return diagnostics, 0
+        return diagnostics, 0, {}
     run = FixRun([], 0, [], [])
     result, new = _fix_file_bytes(data, name, settings, unsafe, diagnostics, run)
     for m in [*run.messages, *(f"{name}: {m}" for m in result.dropped)]:
@@ -278,13 +281,13 @@ def fix_stdin(
         if result.changed:
             sys.stdout.write(run.diffs.get(name) or unified_diff(name, result.original, result.text))
         _diff_summary(result.fixed, result.remaining, unsafe)
-        return diagnostics, result.fixed
+        return diagnostics, result.fixed, {}
     sys.stdout.flush()
     sys.stdout.buffer.write(new)
     sys.stdout.buffer.flush()
     text = new.decode("utf-8") if is_notebook_path(name) else result.text
     sources.add(SourceFile(name, text, source_encoding(new)))  # the findings left refer to the fixed text
-    return result.remaining, result.fixed
+    return result.remaining, result.fixed, {name: result.applied} if result.applied else {}
 
 
 # --- summaries ----------------------------------------------------------------------------------------------------

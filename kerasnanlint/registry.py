@@ -33,7 +33,8 @@ def define_rule(
     """Define and register a rule; the one registration point of the linter (checks, fixers and probes included)."""
     if code in RULES:
         raise ValueError(f"rule {code} defined twice")
-    if (fixer is None) != (fix_applicability is None):
+    # A check's fixes come from its fixer; a rule the engine reports (no check) builds its fixes itself.
+    if (fixer is None) != (fix_applicability is None) and (fixer is not None or check is not None):
         raise ValueError(f"rule {code}: a fixer and its applicability go together")
     rule = Rule(code, name, severity, summary, check, fixer, fix_applicability, probe, opt_in, runtime_only)
     RULES[code] = rule
@@ -45,6 +46,18 @@ def define_rule(
 # KNL000 has no check: the engine reports it for files it cannot read or parse.
 SYNTAX_ERROR = define_rule(
     "KNL000", "unparsable-file", Severity.ERROR, "The file could not be decoded or parsed, so it was not checked"
+)
+
+
+# KNL001 has no check either: the engine reports it after applying the file's noqa comments
+# (kerasnanlint/unused_noqa.py), with its own safe fix.
+UNUSED_NOQA = define_rule(
+    "KNL001",
+    "unused-noqa",
+    Severity.INFO,
+    "A `# noqa` comment names a kerasnanlint code that suppresses nothing on its line, or an unknown one",
+    fix_applicability=Applicability.SAFE,
+    opt_in=True,  # advice about comments, not about NaN: on only when selected by its exact code
 )
 
 

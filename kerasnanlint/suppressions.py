@@ -70,37 +70,61 @@ def parse_suppressions(source: str) -> Suppressions:
 
 
 def add_noqa_edit(source: str, line: int, code: str) -> Edit | None:
-    """The edit that suppresses ``code`` on ``line``: append ``  # noqa: CODE``, or add the code to the
-    line's existing ``# noqa: ...``. None when no comment can go there (the line ends inside a multi-line
-    string or with a backslash continuation) or a bare ``# noqa`` already covers it."""
-    from kerasnanlint.diagnostics import Edit
-    from kerasnanlint.source import split_lines
+    """The edit that suppresses ``code`` on ``line`` (the editor's "Suppress with # noqa" action): see
+    CommentSlots.noqa_edit. None when no comment can go there or the line's ``# noqa`` already covers it."""
+    slots = CommentSlots.of(source)
+    return slots.noqa_edit(line, [code]) if slots.commentable(line) else None
 
-    lines = split_lines(source)
-    if not 0 < line <= len(lines):
-        return None
-    text = lines[line - 1]
-    comment: tuple[int, str] | None = None
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(source, newline=None).readline):
-            if tok.start[0] > line:
-                break
-            if tok.type == tokenize.COMMENT and tok.start[0] == line:
-                comment = (tok.start[1], tok.string)
-            elif tok.start[0] <= line < tok.end[0] and tok.type not in (tokenize.NL, tokenize.NEWLINE):
-                return None  # a string (or f-string part) continues on the next line
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        pass  # unparsable file: fall back to the plain text of the line
-    if comment is not None:
-        m = _LINE.search(comment[1])
-        if m and not _FILE.search(comment[1]):
-            if not m.group("codes"):
-                return None
-            if code.upper() in _noqa_codes(m.group("codes")):
-                return None
-            at = comment[0] + m.end("codes") + 1
-            return Edit(line, at, line, at, f", {code}")
-    elif text.rstrip().endswith("\\"):
-        return None
-    end = len(text.rstrip())
-    return Edit(line, end + 1, line, len(text) + 1, f"  # noqa: {code}")
+
+@dataclass(frozen=True)
+class CommentSlots:
+    """Where a ``# noqa`` can go in a file: each line's comment (its column and text), and the lines no comment
+    can end (a multi-line string or a backslash continues on the next line). Tokenized once per file."""
+
+    lines: tuple[str, ...]
+    comments: dict[int, tuple[int, str]]
+    blocked: frozenset[int]
+
+    @classmethod
+    def of(cls, source: str) -> CommentSlots:
+        from kerasnanlint.source import split_lines
+
+        comments: dict[int, tuple[int, str]] = {}
+        blocked: set[int] = set()
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(source, newline=None).readline):
+                if tok.type == tokenize.COMMENT:
+                    comments[tok.start[0]] = (tok.start[1], tok.string)
+                elif tok.end[0] > tok.start[0] and tok.type not in (tokenize.NL, tokenize.NEWLINE):
+                    blocked.update(range(tok.start[0], tok.end[0]))  # a string (or f-string part) goes on
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            pass  # unparsable file: the lines tokenized so far, then the plain text of each line
+        lines = split_lines(source)
+        blocked.update(n for n, text in enumerate(lines, 1) if n not in comments and text.rstrip().endswith("\\"))
+        return cls(lines, comments, frozenset(blocked))
+
+    def commentable(self, line: int) -> bool:
+        """Can a comment end ``line``?"""
+        return 0 < line <= len(self.lines) and line not in self.blocked
+
+    def noqa_edit(self, line: int, codes: list[str]) -> Edit | None:
+        """The edit that suppresses ``codes`` on a commentable ``line``: append ``  # noqa: A, B`` after the code
+        and any comment (``# type: ignore  # noqa: A``, as ruff does), or add the missing codes to the line's
+        ``# noqa: X``. None when the line's ``# noqa`` already covers them all (a bare one covers everything)."""
+        from kerasnanlint.diagnostics import Edit
+
+        comment = self.comments.get(line)
+        if comment is not None:
+            m = _LINE.search(comment[1])
+            if m and not _FILE.search(comment[1]):
+                if not m.group("codes"):
+                    return None
+                present = _noqa_codes(m.group("codes"))
+                missing = [c for c in dict.fromkeys(codes) if c.upper() not in present]
+                if not missing:
+                    return None
+                at = comment[0] + m.end("codes") + 1
+                return Edit(line, at, line, at, "".join(f", {c}" for c in missing))
+        text = self.lines[line - 1]
+        end = len(text.rstrip())
+        return Edit(line, end + 1, line, len(text) + 1, f"  # noqa: {', '.join(dict.fromkeys(codes))}")
