@@ -258,6 +258,7 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
                 r.message,
                 _resolve_fix(r.fix, positions),
                 where=where_of(module, positions, r.node, spans),
+                help=r.help,
             )
         )
     out.sort(key=Diagnostic.sort_key)

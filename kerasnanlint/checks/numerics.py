@@ -118,8 +118,9 @@ def nan_equality(ctx: Context) -> None:
                 ctx.report(
                     node,
                     KNL107,
-                    f"comparison with NaN is always {'False' if isinstance(target.operator, cst.Equal) else 'True'};"
-                    f" use `np.isnan({ctx.code(other)})` (or `tf.math.is_nan`/`keras.ops.isnan` on tensors)",
+                    f"Comparison with NaN is always {'False' if isinstance(target.operator, cst.Equal) else 'True'}",
+                    help="NaN is unequal to every value, itself included;"
+                    f" use `np.isnan({ctx.code(other)})` (`tf.math.is_nan`/`keras.ops.isnan` on tensors)",
                 )
                 break
             left = target.comparator
