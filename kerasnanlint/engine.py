@@ -121,6 +121,9 @@ def _python_syntax_error(source: str) -> SourceError | None:
     return None  # valid for this Python, yet LibCST cannot parse it: keep LibCST's message
 
 
+KNL000_HELP = "None of this file's other findings are known until it can be read and parsed; fix it, or exclude it"
+
+
 def source_error_diagnostic(path: str, error: SourceError, settings: Settings) -> Diagnostic:
     """The KNL000 finding for a file that could not be read, decoded or parsed."""
     rule = SYNTAX_ERROR
@@ -134,6 +137,7 @@ def source_error_diagnostic(path: str, error: SourceError, settings: Settings) -
         error.line,
         error.col,
         error.message,
+        help=KNL000_HELP,
     )
 
 
