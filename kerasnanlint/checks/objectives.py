@@ -272,7 +272,7 @@ def _check_direction(ctx: Context, obj: ObjectiveRef, spelling: str, origins: di
                 obj.node,
                 KNL303,
                 f'KerasTuner cannot infer whether "{name}" should be minimized or maximized',
-                help=f"It raises ValueError when the tuner is constructed; write `{fix}`"
+                help=f"KerasTuner raises ValueError when the tuner is constructed; write `{fix}`"
                 + (' (or direction="min" if lower is better)' if right == "max" else ""),
             )
         elif inferred == "error":
@@ -280,7 +280,7 @@ def _check_direction(ctx: Context, obj: ObjectiveRef, spelling: str, origins: di
                 obj.node,
                 KNL303,
                 f'KerasTuner\'s direction inference crashes with TypeError on "{name}"',
-                help=f"It crashes when the tuner is constructed; write `{fix}`",
+                help=f"The tuner cannot be constructed; write `{fix}`",
             )
         elif inferred == "min" and strip_objective(name) in HIGHER_IS_BETTER and right == "max":
             ctx.report(

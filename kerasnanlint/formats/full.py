@@ -10,8 +10,8 @@ KNL107 [warning] [*] Comparison with NaN is always False
   |       ^^^^^^^^^^^
 7 |     return y
   |
-help: NaN is unequal to everything, itself included; use `np.isnan(y)`
-fix: Replace with `np.isnan(y)`
+help: NaN is unequal to every value, itself included; use `np.isnan(y)` (`tf.math.is_nan`/...)
+fix: Use `np.isnan()`
 ```
 
 Lines and columns count as everywhere else (1-based, code points, in a notebook within the cell); the snippet
