@@ -176,7 +176,7 @@ def analyse(
     except Exception as exc:  # a bug of ours: this file gets a finding that says so, and the run goes on
         if os.environ.get("KERASNANLINT_DEBUG"):
             raise
-        err = SourceError(f"internal error: {type(exc).__name__}: {exc} (not analysed; please report it)")
+        err = SourceError(f"internal error: {type(exc).__name__}: {exc} (not analysed, please report it)")
     if not keras or not settings.rule_selected(SYNTAX_ERROR.code):
         return Analysis([])
     return Analysis([source_error_diagnostic(path, err, settings)])
