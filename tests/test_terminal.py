@@ -149,3 +149,26 @@ def test_help_names_the_default(tmp_path: Path):
     text = cli(tmp_path, "check", "--help")
     assert "--output-format FORMAT, --format FORMAT" in text and "full (the default" in " ".join(text.split())
     assert "--color {auto,always,never}" in text
+
+
+def test_a_terminal_gets_colour_by_default(project: Path):
+    import pty
+
+    leader, follower = pty.openpty()  # a real terminal for standard output
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    with os.fdopen(leader, "rb", buffering=0) as terminal:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kerasnanlint", "bad.py", "--no-cache"], cwd=project, env=env, stdout=follower
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = terminal.read(4096)
+            except OSError:  # EIO: the CLI closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait(timeout=300)
+    assert b"\x1b[1;91mKNL107\x1b[0m" in b"".join(chunks)
