@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from kerasnanlint import __version__
 from kerasnanlint.adopt_cli import add_adoption_arguments, instead_of_lint, show_fixes, watch_instead
-from kerasnanlint.formats import FORMATS
+from kerasnanlint.colour import CHOICES as COLOUR_CHOICES
+from kerasnanlint.formats import FORMATS, TERMINAL_FORMATS
 from kerasnanlint.rule import parse_codes
 
 if TYPE_CHECKING:  # imported where used: `kerasnanlint --version` stays fast
@@ -48,11 +49,20 @@ def add_lint_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``check`` and ``confirm``: paths, format, selection, fixing (ruff's names)."""
     p.add_argument("paths", nargs="*", type=Path, help="files or folders to lint; - reads standard input")
     p.add_argument(
-        "--format",
         "--output-format",
+        "--format",
         dest="format",
-        default="text",
+        default="full",
         choices=FORMATS,
+        metavar="FORMAT",
+        help="full (the default, as in ruff: source line, carets, help), concise (one line per finding; text is its"
+        " old name), json, sarif, github, gitlab or lsp; --format is an alias",
+    )
+    p.add_argument(
+        "--color",
+        choices=COLOUR_CHOICES,
+        default="auto",
+        help="colour full/concise output: auto (on a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never",
     )
     p.add_argument(
         "--fail-on",
@@ -352,12 +362,16 @@ def _cmd_check(args: argparse.Namespace, *, confirm: bool) -> int:
     from kerasnanlint.formats import renderer
 
     if args.statistics:  # instead of the findings, as ruff does: json/sarif output must stay parseable
-        _print_statistics(diagnostics, out, as_json=args.format != "text")
+        _print_statistics(diagnostics, out, as_json=args.format not in TERMINAL_FORMATS)
     else:
-        out.write(renderer(args.format)(diagnostics, sources, settings))
+        from kerasnanlint.colour import wants_colour
+
+        out.write(renderer(args.format, colour=wants_colour(args.color, out))(diagnostics, sources, settings))
     if args.show_fixes:  # machine-readable formats keep standard output to themselves
-        show_fixes(applied, diagnostics, out if args.format == "text" else sys.stderr, unsafe=args.unsafe_fixes)
-    if args.format == "text" and not args.quiet:
+        show_fixes(
+            applied, diagnostics, out if args.format in TERMINAL_FORMATS else sys.stderr, unsafe=args.unsafe_fixes
+        )
+    if args.format in TERMINAL_FORMATS and not args.quiet:
         _print_summary(diagnostics, files, fixed, out, unsafe=args.unsafe_fixes)
     if args.exit_zero:
         return EXIT_OK

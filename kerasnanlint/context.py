@@ -45,13 +45,14 @@ class PendingFix:
 
 @dataclass
 class Report:
-    """A finding as a check records it: the node, the rule, the message, and what the fixer needs."""
+    """A finding as a check records it: the node, the rule, the message and help, and what the fixer needs."""
 
     node: cst.CSTNode
     rule: Rule
     message: str
     fix: PendingFix | None
     data: dict[str, Any] | None = None
+    help: str | None = None
 
 
 @dataclass
@@ -74,9 +75,12 @@ class Context:
         message: str,
         fix: PendingFix | None = None,
         data: dict[str, Any] | None = None,
+        *,
+        help: str | None = None,
     ) -> None:
-        """Record a finding on ``node``. ``data`` carries facts a fixer needs (e.g. the logged metric name)."""
-        self.reports.append(Report(node, rule, message, fix, data))
+        """Record a finding on ``node``: ``message`` is one sentence on what is wrong, ``help`` why it matters and
+        what to do. ``data`` carries facts a fixer needs (e.g. the logged metric name)."""
+        self.reports.append(Report(node, rule, message, fix, data, help))
 
     def code(self, node: cst.CSTNode) -> str:
         """Source text of a node (for messages and fixes)."""

@@ -1,4 +1,7 @@
-"""What a finding is: rule, place, message, optional fix and runtime confirmation.
+"""What a finding is: rule, place, message, help, optional fix and runtime confirmation.
+
+``message`` is one sentence saying what is wrong; ``help`` says why it matters and what to do (the ``full`` output's
+``help:`` line, JSON's ``help`` field, the editor's diagnostic).
 
 Positions are 1-based lines and 1-based columns counted in code points; ``end_col`` is exclusive
 (the column just after the last character), which is what SARIF's ``endColumn`` means too.
@@ -141,6 +144,7 @@ class Diagnostic:
     where: Where | None = field(default=None, compare=False)  # not in the JSON output; the cache keeps it
     # In a notebook: the code cell (counted from 1, code cells only) that line and column count in; else None.
     cell: int | None = None
+    help: str | None = None  # why it matters and what to do; None when the message says it all
 
     def sort_key(self) -> tuple[str, int, int, int, str]:
         """Output order: path, cell, line, column, code."""
@@ -164,6 +168,7 @@ class Diagnostic:
             "location": {"row": self.line, "column": self.col},
             "end_location": {"row": self.end_line, "column": self.end_col},
             "message": self.message,
+            "help": self.help,
             "fix": self.fix.to_json() if self.fix else None,
             "confirmation": self.confirmation.to_json() if self.confirmation else None,
         }
@@ -210,6 +215,7 @@ class Diagnostic:
             confirmation=conf,
             where=Where.from_json(data["where"]) if data.get("where") else None,
             cell=data.get("cell"),
+            help=data.get("help"),
         )
 
 

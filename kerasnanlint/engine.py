@@ -122,6 +122,9 @@ def _python_syntax_error(source: str) -> SourceError | None:
     return None  # valid for this Python, yet LibCST cannot parse it: keep LibCST's message
 
 
+KNL000_HELP = "None of this file's other findings are known until it can be read and parsed; fix it, or exclude it"
+
+
 def source_error_diagnostic(path: str, error: SourceError, settings: Settings) -> Diagnostic:
     """The KNL000 finding for a file that could not be read, decoded or parsed."""
     rule = SYNTAX_ERROR
@@ -135,6 +138,7 @@ def source_error_diagnostic(path: str, error: SourceError, settings: Settings) -
         error.line,
         error.col,
         error.message,
+        help=KNL000_HELP,
     )
 
 
@@ -173,7 +177,7 @@ def analyse(
     except Exception as exc:  # a bug of ours: this file gets a finding that says so, and the run goes on
         if os.environ.get("KERASNANLINT_DEBUG"):
             raise
-        err = SourceError(f"internal error: {type(exc).__name__}: {exc} (not analysed; please report it)")
+        err = SourceError(f"internal error: {type(exc).__name__}: {exc} (not analysed, please report it)")
     if not keras or not settings.rule_selected(SYNTAX_ERROR.code):
         return Analysis([])
     return Analysis([source_error_diagnostic(path, err, settings)])
@@ -261,6 +265,7 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
                 r.message,
                 _resolve_fix(r.fix, positions),
                 where=where_of(module, positions, r.node, spans),
+                help=r.help,
             )
         )
     out.extend(unused_noqa(text, path, settings, reported))

@@ -88,19 +88,20 @@ def test_knl206_message_is_exact_and_on_the_loss() -> None:
     [d] = lint(model_with(', activation="sigmoid"', "'binary_crossentropy'"))
     assert d.rule == "KNL206" and str(d.severity) == "info"
     assert d.line == 10 and d.col == 42  # the loss string, where a fix would rewrite it
-    assert d.message == (
-        "sigmoid output with binary_crossentropy: Keras clips predictions to [1e-7, 1-1e-7], so the built-in loss "
-        "cannot be NaN by itself, and the TF backend even recovers the logits; on JAX/torch a saturated output "
-        "gets a zero gradient, and any hand-rolled variant of the loss is NaN at 0 or 1. Prefer a linear output "
-        "with from_logits=True (and a sigmoid at inference)."
+    assert d.message == "sigmoid output feeds binary_crossentropy with from_logits=False"
+    assert d.help == (
+        "Keras clips predictions to [1e-7, 1-1e-7], so the built-in loss cannot be NaN by itself, and the TF backend"
+        " even recovers the logits; on JAX/torch a saturated output gets a zero gradient, and any hand-rolled variant"
+        " of the loss is NaN at 0 or 1; prefer a linear output with from_logits=True (and a sigmoid at inference)"
     )
 
 
 def test_knl201_reports_on_the_loss_call() -> None:
     [d] = lint(model_with(', activation="sigmoid"', "keras.losses.BinaryCrossentropy(from_logits=True)"))
     assert d.rule == "KNL201" and d.line == 10 and d.col == 42
-    assert "TF backend silently uses the pre-sigmoid logits" in d.message
-    assert "JAX and torch" in d.message
+    assert d.message.endswith("expects logits but the output applies sigmoid")
+    assert "TF backend silently uses the pre-sigmoid logits" in str(d.help)
+    assert "JAX and torch" in str(d.help)
 
 
 def test_hp_choice_names_the_risky_choices() -> None:

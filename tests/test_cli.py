@@ -16,7 +16,7 @@ FLAGGED = "import keras\nimport numpy as np\n\n\ndef clean(y):\n    y[y == np.na
 CLEAN = "import keras\nimport numpy as np\n\n\ndef clean(y):\n    y[np.isnan(y)] = 0.0\n    return y\n"
 # Line 6, `y == np.nan` starts at code point 16 (1-based); the emoji before it is 2 UTF-16 code units.
 EMOJI = 'import keras\nimport numpy as np\n\n\ndef clean(y):\n    s = "😀"; y[y == np.nan] = 0.0\n    return y, s\n'
-MESSAGE = "comparison with NaN is always False"
+MESSAGE = "Comparison with NaN is always False"
 
 
 def write(folder: Path, files: dict[str, str | bytes]) -> Path:
@@ -41,18 +41,18 @@ def lint(folder: Path, *args: str, stdin: str | None = None) -> subprocess.Compl
 
 
 def codes(result: subprocess.CompletedProcess[str]) -> list[tuple[str, int, str]]:
-    """(path, line, code) of every finding in text output."""
-    found = re.findall(r"^(.+?):(\d+):\d+: (KNL\d{3}) ", result.stdout, flags=re.M)
-    return [(p, int(line), c) for p, line, c in found]
+    """(path, line, code) of every finding in the default (full) output: a header, then ` --> path:line:col`."""
+    found = re.findall(r"^(KNL\d{3}) .*\n *--> (.+?):(\d+):\d+$", result.stdout, flags=re.M)
+    return [(p, int(line), c) for c, p, line in found]
 
 
 # --- output formats --------------------------------------------------------------------------------------
-def test_text_format_lines_and_summary(tmp_path: Path):
+def test_concise_format_lines_and_summary(tmp_path: Path):
     write(tmp_path, {"bad.py": FLAGGED, "good.py": CLEAN})
-    result = lint(tmp_path, ".")
+    result = lint(tmp_path, ".", "--output-format", "concise")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert re.fullmatch(r"bad\.py:6:7: KNL107 \[warning\]( \[\*\]| \[unsafe fix\])? comparison with NaN .+", lines[0])
+    assert re.fullmatch(r"bad\.py:6:7: KNL107 \[warning\]( \[\*\]| \[unsafe fix\])? Comparison with NaN .+", lines[0])
     assert lines[-1] == "Found 1 finding (1 warning) in 2 files."
 
 
@@ -81,6 +81,7 @@ def test_json_format_has_stable_fields(tmp_path: Path):
         "location",
         "end_location",
         "message",
+        "help",
         "fix",
         "confirmation",
     }

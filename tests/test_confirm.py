@@ -369,11 +369,11 @@ def test_runtime_only_rules_on_their_examples(data_rules: list[Diagnostic], code
 @runtime
 def test_nan_count_and_pixel_scale_in_messages(data_rules: list[Diagnostic]) -> None:
     nan = next(d for d in data_rules if d.rule == "KNL503")
-    assert "x: 2 NaN of 2048 values" in nan.message
+    assert "x: 2 NaN of 2048 values" in (nan.help or "")
     assert nan.confirmation is not None and "in the short run:" in nan.confirmation.evidence
     assert "= nan first at epoch 1" in nan.confirmation.evidence  # the loss or a weight, whichever turns first
     scale = next(d for d in data_rules if d.rule == "KNL504")
-    assert "255" in scale.message and "Rescaling" in scale.message
+    assert "255" in scale.message and "Rescaling" in (scale.help or "")
 
 
 @runtime
@@ -454,7 +454,7 @@ def test_notebook_objective_confirmed_by_keyerror(notebooks: list[dict]) -> None
 def test_notebook_nan_data_found_in_its_cell(notebooks: list[dict]) -> None:
     found = [d for d in notebooks if d["filename"].endswith("nan_data.ipynb")]
     assert [(d["code"], d["cell"], d["location"]["row"]) for d in found] == [("KNL503", 3, 4)]
-    assert "x: 1 NaN of 512 values" in found[0]["message"]
+    assert "x: 1 NaN of 512 values" in found[0]["help"] and found[0]["message"].endswith(" in x")
 
 
 @runtime
@@ -549,7 +549,7 @@ def test_dataset_checked_for_nan_in_its_first_batches(input_kinds: list[Diagnost
     nan = [d for d in input_kinds if d.rule == "KNL503"]
     assert [d.line for d in nan] == [32]
     # The NaN of batch 0 is counted; the Inf of batch 12 lies beyond the 4 batches read.
-    assert "x: 1 NaN of 512 values (shape (128, 4); first 4 batches of the tf.data.Dataset)" in nan[0].message
+    assert "x: 1 NaN of 512 values (shape (128, 4); first 4 batches of the tf.data.Dataset)" in (nan[0].help or "")
 
 
 @runtime
@@ -641,7 +641,7 @@ def test_script_selecting_jax_runs_on_jax() -> None:
     out = run([BACKENDS / "jax_nan.py"], [])
     (nan,) = [d for d in out if d.rule == "KNL503"]
     assert nan.confirmation is not None and nan.confirmation.device == "CPU, JAX backend"
-    assert "x: 1 NaN of 384 values" in nan.message and "= nan first at epoch 1" in nan.confirmation.evidence
+    assert "x: 1 NaN of 384 values" in (nan.help or "") and "= nan first at epoch 1" in nan.confirmation.evidence
 
 
 @runtime

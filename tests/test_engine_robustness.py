@@ -13,5 +13,5 @@ def test_deep_nesting_does_not_crash_the_run(tmp_path: Path) -> None:
     (tmp_path / "ok.py").write_text("import keras\nimport numpy as np\nbad = 1.0 == np.nan\n", encoding="utf-8")
     proc = run_cli("--no-cache", str(tmp_path))
     assert proc.returncode == 1, proc.stderr
-    assert "ok.py:3:7: KNL107" in proc.stdout
+    assert "--> " in proc.stdout and "ok.py:3:7\n" in proc.stdout and "KNL107" in proc.stdout
     assert "Traceback" not in proc.stderr

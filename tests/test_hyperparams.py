@@ -21,6 +21,10 @@ def messages(source: str, code: str) -> list[str]:
     return [d.message for d in lint(source) if d.rule == code]
 
 
+def helps(source: str, code: str) -> list[str]:
+    return [str(d.help) for d in lint(source) if d.rule == code]
+
+
 def with_thresholds(**values: float) -> Settings:
     thresholds = {k: v[0] for k, v in THRESHOLDS.items()}
     thresholds.update({k.replace("_", "-"): v for k, v in values.items()})
@@ -131,7 +135,7 @@ def test_knl404_gaussian_dropout_and_rates_above_one() -> None:
         model = keras.Sequential([keras.layers.GaussianDropout(noise), keras.layers.Dropout(rate=1.5)])
         return model
     """
-    msgs = {d.line: d.message for d in lint(src) if d.rule == "KNL404"}
+    msgs = {d.line: str(d.help) for d in lint(src) if d.rule == "KNL404"}
     assert set(msgs) == {6, 7}
     assert "divides by zero" in msgs[6]
     assert "ValueError" in msgs[7]
@@ -191,7 +195,7 @@ def test_knl403_choice_values_must_be_scalars_also_when_computed() -> None:
     hp.Choice("dyn", [n for n in sizes])
     """
     assert found(src) == [("KNL403", n) for n in (5, 6, 7, 8, 9)]
-    assert "TypeError" in messages(src, "KNL403")[0]
+    assert "TypeError" in helps(src, "KNL403")[0]
 
 
 def test_knl403_reads_of_undeclared_hyperparameters() -> None:
@@ -210,7 +214,7 @@ def test_knl403_reads_of_undeclared_hyperparameters() -> None:
             return model.fit(*args, batch_size=hp.get("batch_size"), **kwargs)
     """
     assert found(src) == [("KNL403", 8), ("KNL403", 13)]
-    assert "KeyError: 'lr does not exist.'" in messages(src, "KNL403")[0]
+    assert "KeyError: 'lr does not exist.'" in helps(src, "KNL403")[0]
     unknown = src.replace('hp.Int("units"', "hp.Int(name_from_config")
     assert found(unknown) == []
 

@@ -51,11 +51,11 @@ def test_named_and_discovered_notebooks_are_linted(tmp_path: Path):
     (tmp_path / "tune.ipynb").write_text(FLAGGED, encoding="utf-8")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "more.ipynb").write_text(FLAGGED, encoding="utf-8")
-    named = lint(tmp_path, "tune.ipynb")
+    named = lint(tmp_path, "tune.ipynb", "--output-format", "concise")
     assert named.returncode == 1
     assert "tune.ipynb:cell 3:3:15: KNL301 [error]" in named.stdout
     assert "All checks passed" not in named.stdout
-    found = lint(tmp_path, ".")
+    found = lint(tmp_path, ".", "--output-format", "concise")
     assert "sub/more.ipynb:cell 3:3:15: KNL301" in found.stdout and "tune.ipynb:cell 3" in found.stdout
 
 
@@ -85,7 +85,7 @@ def test_include_settings_are_validated():
 
 
 def test_standard_input_as_a_notebook(tmp_path: Path):
-    result = lint(tmp_path, "-", "--stdin-filename", "tune.ipynb", stdin=FLAGGED)
+    result = lint(tmp_path, "-", "--stdin-filename", "tune.ipynb", "--output-format", "concise", stdin=FLAGGED)
     assert "tune.ipynb:cell 3:3:15: KNL301" in result.stdout
     fixed = lint(tmp_path, "-", "--stdin-filename", "tune.ipynb", "--fix", stdin=FLAGGED)
     nb = json.loads(fixed.stdout)  # standard output carries the fixed notebook
@@ -156,6 +156,7 @@ def test_json_has_the_cell_only_for_notebooks(tmp_path: Path):
         "location",
         "end_location",
         "message",
+        "help",
         "fix",
         "confirmation",
     ]
@@ -271,7 +272,7 @@ def test_exported_script_is_linted(tmp_path: Path):
         "def clean", "if True:\n    !nvidia-smi\n\n\ndef clean"
     )
     (tmp_path / "tune.py").write_text(script, encoding="utf-8")
-    result = lint(tmp_path, "tune.py")
+    result = lint(tmp_path, "tune.py", "--output-format", "concise")
     assert "KNL000" not in result.stdout
     assert "tune.py:13:7: KNL107" in result.stdout
     fixed = lint(tmp_path, "tune.py", "--fix")
@@ -283,7 +284,7 @@ def test_exported_script_is_linted(tmp_path: Path):
 
 def test_a_real_syntax_error_stays_knl000(tmp_path: Path):
     (tmp_path / "a.py").write_text("import keras\n!pip install x\nx = (\n", encoding="utf-8")
-    result = lint(tmp_path, "a.py")
+    result = lint(tmp_path, "a.py", "--output-format", "concise")
     assert "a.py:3:5: KNL000 [error] syntax error: '(' was never closed" in result.stdout
 
 
@@ -302,7 +303,7 @@ def test_bad_notebooks_get_a_clear_knl000_and_do_not_stop_the_others(tmp_path: P
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    result = lint(tmp_path, ".")
+    result = lint(tmp_path, ".", "--output-format", "concise")
     out = result.stdout
     assert "r.ipynb: skipped: its kernel language is R, not Python" in result.stderr
     assert "truncated.ipynb:" in out and "KNL000 [error] not a notebook: invalid JSON" in out

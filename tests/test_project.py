@@ -63,7 +63,7 @@ def src_project(root: Path, tune: str = TUNE) -> Path:
 
 
 def findings(root: Path, *paths: str, cache: bool = False) -> list[tuple[str, int, str, str]]:
-    """(file, line, code, message) of a run from ``root`` (as the CLI runs it: settings from there)."""
+    """(file, line, code, message and help) of a run from ``root`` (as the CLI runs it: settings from there)."""
     old = Path.cwd()
     os.chdir(root)
     try:
@@ -71,7 +71,7 @@ def findings(root: Path, *paths: str, cache: bool = False) -> list[tuple[str, in
         result = lint_paths([Path(p) for p in paths or (".",)], settings, jobs=1, use_cache=cache)
     finally:
         os.chdir(old)
-    return [(d.path, d.line, d.rule, d.message) for d in result.diagnostics]
+    return [(d.path, d.line, d.rule, f"{d.message}\n{d.help}") for d in result.diagnostics]
 
 
 def codes(found: list[tuple[str, int, str, str]], path: str) -> list[tuple[int, str]]:

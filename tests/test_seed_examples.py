@@ -39,7 +39,7 @@ def test_seed_rule_sets(script: str, expected: set[tuple[str, int]]) -> None:
 
 def test_seed2_gives_the_objective_to_write() -> None:
     (finding,) = [d for d in lint("seed2_custom_metric.py") if d.rule == "KNL303"]
-    assert 'keras_tuner.Objective("val_custom_metric", direction="max")' in finding.message
+    assert 'keras_tuner.Objective("val_custom_metric", direction="max")' in str(finding.help)
     assert str(finding.severity) == "error"
 
 

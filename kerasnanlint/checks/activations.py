@@ -90,62 +90,69 @@ def _classify(name: str, loss: M.Loss, out: M.Output) -> tuple[object, str] | No
 
 def _message(
     ctx: Context, rule: object, variant: str, names: list[str], act: M.Activation, loss: M.Loss, where: str
-) -> str:
+) -> tuple[str, str]:
+    """The finding's message (what is wrong) and help (why it matters, what to do)."""
     when = _when(act, names)
-    loss_text = f"`{_short(ctx, loss.node)}`"
+    loss_text = f"`{_short(ctx, loss.node, 40)}`"
     cls = M.LOSS_CLASSES.get(loss.name or "", "BinaryCrossentropy")
     if rule is KNL201:
         return (
-            f"{loss_text} expects logits (from_logits=True) but the output{where} applies {names[0]}{when}: "
-            f"the TF backend silently uses the pre-{names[0]} logits and warns, the JAX and torch backends silently "
-            f"compute a wrong loss; set from_logits=False, or make the output linear and keep from_logits=True"
+            f"{loss_text} expects logits but the output{where} applies {names[0]}{when}",
+            f"The TF backend silently uses the pre-{names[0]} logits and warns, the JAX and torch backends silently"
+            " compute a wrong loss; set from_logits=False, or make the output linear and keep from_logits=True",
         )
     if rule is KNL202:
         return (
-            f"{loss_text} expects probabilities (from_logits=False) but the output{where} is linear{when}: Keras "
-            f"clips the raw outputs to [1e-7, 1-1e-7], so outputs outside [0, 1] get no gradient and accuracy drops "
-            f"(no NaN by itself); pass from_logits=True, e.g. `keras.losses.{cls}(from_logits=True)`"
+            f"{loss_text} expects probabilities but the output{where} is linear{when}",
+            "Keras clips the raw outputs to [1e-7, 1-1e-7], so outputs outside [0, 1] get no gradient and accuracy"
+            f" drops (no NaN by itself); pass from_logits=True, e.g. `keras.losses.{cls}(from_logits=True)`",
         )
     if rule is KNL206:
         act_name = names[0]
         return (
-            f"{act_name} output{where} with {loss.name}{when}: Keras clips predictions to [1e-7, 1-1e-7], so the "
-            f"built-in loss cannot be NaN by itself, and the TF backend even recovers the logits; on JAX/torch a "
-            f"saturated output gets a zero gradient, and any hand-rolled variant of the loss is NaN at 0 or 1. "
-            f"Prefer a linear output with from_logits=True (and a {act_name} at inference)."
+            f"{act_name} output{where} feeds {loss.name} with from_logits=False{when}",
+            "Keras clips predictions to [1e-7, 1-1e-7], so the built-in loss cannot be NaN by itself, and the TF"
+            " backend even recovers the logits; on JAX/torch a saturated output gets a zero gradient, and any"
+            " hand-rolled variant of the loss is NaN at 0 or 1; prefer a linear output with from_logits=True"
+            f" (and a {act_name} at inference)",
         )
+    return _mismatch(variant, names, loss_text, where, when)
+
+
+def _mismatch(variant: str, names: list[str], loss_text: str, where: str, when: str) -> tuple[str, str]:
+    """KNL204's message and help, by kind of mismatch."""
     if variant == "one-unit":
         return (
-            f"{loss_text} on a 1-unit output{where}{when}: categorical crossentropy normalizes over the units, so a "
-            f"single unit always has probability 1 and the loss is 0 (sparse: label 1 is out of range); use "
-            f"binary_crossentropy for two classes, or one unit per class with softmax"
+            f"{loss_text} is categorical but the output{where} has 1 unit{when}",
+            "Categorical crossentropy normalizes over the units, so a single unit always has probability 1 and the"
+            " loss is 0 (sparse: label 1 is out of range); use binary_crossentropy for two classes, or one unit"
+            " per class with softmax",
         )
     if variant == "categorical-on-sigmoid":
         return (
-            f"{loss_text} on a sigmoid output{where}{when}: categorical crossentropy expects one distribution over "
-            f"the classes, but sigmoid units are independent (nothing pushes the wrong classes down; the sparse "
-            f"loss can reach 0 with every unit at 1) and the TF backend cannot recover the logits; use softmax, "
-            f"or binary_crossentropy for multi-label"
+            f"{loss_text} is categorical but the output{where} applies sigmoid{when}",
+            "Categorical crossentropy expects one distribution over the classes, but sigmoid units are independent"
+            " (nothing pushes the wrong classes down; the sparse loss can reach 0 with every unit at 1) and the TF"
+            " backend cannot recover the logits; use softmax, or binary_crossentropy for multi-label",
         )
     if variant == "regression-on-probability":
         return (
-            f"{loss_text} is a regression loss but the output{where} applies {names[0]}{when}: the outputs are "
-            f"squashed into (0, 1) and the loss's gradient vanishes where the {names[0]} saturates, so a "
-            f"classifier trains slowly or stalls; use the matching crossentropy (binary for sigmoid, categorical "
-            f"for softmax), or a linear output for regression"
+            f"{loss_text} is a regression loss but the output{where} applies {names[0]}{when}",
+            f"The outputs are squashed into (0, 1) and the loss's gradient vanishes where the {names[0]} saturates,"
+            " so a classifier trains slowly or stalls; use the matching crossentropy (binary for sigmoid,"
+            " categorical for softmax), or a linear output for regression",
         )
     if variant == "binary-on-softmax":
         return (
-            f"{loss_text} on a softmax output{where} of several units{when}: softmax makes the units compete while "
-            f"binary crossentropy scores each as an independent yes/no, and the TF backend cannot recover the logits; "
-            f"use categorical_crossentropy (one-hot labels) or sparse_categorical_crossentropy (integer labels), "
-            f"or sigmoid for multi-label"
+            f"{loss_text} is binary but the output{where} is a softmax over several units{when}",
+            "Softmax makes the units compete while binary crossentropy scores each as an independent yes/no, and"
+            " the TF backend cannot recover the logits; use categorical_crossentropy (one-hot labels) or"
+            " sparse_categorical_crossentropy (integer labels), or sigmoid for multi-label",
         )
-    shown = "/".join(names)
     return (
-        f"{loss_text} expects probabilities but the output{where} applies {shown}{when}: its outputs are not "
-        f"probabilities, Keras clips them to [1e-7, 1-1e-7] and the clipped part gets no gradient; use "
-        f"sigmoid/softmax, or a linear output with from_logits=True"
+        f"{loss_text} expects probabilities but the output{where} applies {'/'.join(names)}{when}",
+        "Its outputs are not probabilities: Keras clips them to [1e-7, 1-1e-7] and the clipped part gets no"
+        " gradient; use sigmoid/softmax, or a linear output with from_logits=True",
     )
 
 
@@ -188,7 +195,8 @@ def activation_vs_loss(ctx: Context) -> None:
                 groups.setdefault(key, (rule, []))[1].append(name)
             where = _output_label(model, out)
             for (_code, variant), (rule, names) in groups.items():
-                ctx.report(loss.node, rule, _message(ctx, rule, variant, names, act, loss, where))  # type: ignore[arg-type]
+                message, advice = _message(ctx, rule, variant, names, act, loss, where)
+                ctx.report(loss.node, rule, message, help=advice)  # type: ignore[arg-type]
 
 
 KNL201 = define_rule(
@@ -258,11 +266,14 @@ KNL206 = define_rule(
 )
 
 
+_SOFTMAX_HELP = (
+    'The prediction is constant and nothing trains; use activation="sigmoid" for one unit, or one unit per class'
+    " with softmax"
+)
+
+
 def _softmax_message(act: M.Activation) -> str:
-    return (
-        f"softmax over a 1-unit output always returns 1.0{_when(act, ['softmax'])}: the prediction is constant and "
-        f'nothing trains; use activation="sigmoid" for one unit, or one unit per class with softmax'
-    )
+    return f"Softmax over a 1-unit output always returns 1.0{_when(act, ['softmax'])}"
 
 
 def single_unit_softmax(ctx: Context) -> None:
@@ -277,12 +288,12 @@ def single_unit_softmax(ctx: Context) -> None:
         act_expr = values.arg_value(site.node, "activation", 1)
         act = M.activation_of(facts, values.follow(act_expr, site.scope), end) if act_expr is not None else None
         if act is not None and "softmax" in act.names:
-            ctx.report(act.node, KNL203, _softmax_message(act))
+            ctx.report(act.node, KNL203, _softmax_message(act), help=_SOFTMAX_HELP)
     for model in M.models(facts):
         for out in model.outputs or ():
             act = out.activation
             if out.kind != "Dense" and out.units == 1 and act is not None and "softmax" in act.names:
-                ctx.report(out.layer, KNL203, _softmax_message(act))
+                ctx.report(out.layer, KNL203, _softmax_message(act), help=_SOFTMAX_HELP)
 
 
 KNL203 = define_rule(
@@ -336,11 +347,11 @@ def mixed_precision_output(ctx: Context) -> None:
             ctx.report(
                 out.layer,
                 KNL205,
-                f"this file sets the global policy to mixed_float16 and the output layer "
-                f"`{_short(ctx, out.layer, 50)}` has no "
-                f'dtype="float32": it computes in float16 (largest value 65504), so a large output overflows to '
-                f"inf and the loss to inf/NaN, and probabilities round to exactly 0 or 1; add "
-                f'dtype="float32" to the output layer (or end with layers.Activation("linear", dtype="float32"))',
+                f'Output layer `{_short(ctx, out.layer, 40)}` has no dtype="float32" under a mixed_float16 policy',
+                help="This file sets the global policy to mixed_float16, so the layer computes in float16 (largest"
+                " value 65504): a large output overflows to inf and the loss to inf/NaN, and probabilities round to"
+                ' exactly 0 or 1; add dtype="float32" to the output layer (or end with layers.Activation("linear",'
+                ' dtype="float32"))',
             )
 
 

@@ -155,10 +155,10 @@ def constant_labels(ctx: Context) -> None:
         ctx.report(
             builder,
             KNL502,
-            f"training labels{label} are {holds} ({ctx.code(builder.func)}) and reach `{target}`: every target is "
-            f"the same, so the model learns a constant and the objective is meaningless (measured on"
-            f" examples/seed3_constant_labels.py: "
-            f"val_accuracy stuck at 0.5, val_loss rising, no NaN); pass the real labels",
+            f"Training labels{label} are {holds} ({ctx.code(builder.func)}) and reach `{target}`",
+            help="Every target is the same, so the model learns a constant and the objective is meaningless"
+            " (measured on examples/seed3_constant_labels.py: val_accuracy stuck at 0.5, val_loss rising, no NaN);"
+            " pass the real labels",
         )
 
 
@@ -401,14 +401,14 @@ def unchecked_missing_values(ctx: Context) -> None:
         if read is None:
             continue
         source = " ".join(ctx.code(read.node).split())
-        source = source if len(source) <= 60 else source[:57] + "..."
+        source = source if len(source) <= 40 else source[:37] + "..."
         ctx.report(
             sink.node,
             KNL501,
-            f"`{ctx.code(sink.node.func)}(...)` trains on data read by `{source}` with no dropna/fillna/isna check "
-            f"on the way: one NaN in the inputs makes the loss NaN from that batch on, and under a val_accuracy "
-            f"objective the trial is still scored (measured); drop or fill missing values (`df.dropna()`, "
-            f"`df.fillna(...)`) or assert `not df.isna().any().any()` before training",
+            f"`{ctx.code(sink.node.func)}(...)` trains on data read by `{source}` with no NaN check on the way",
+            help="Nothing calls dropna/fillna/isna on it: one NaN in the inputs makes the loss NaN from that batch"
+            " on, and under a val_accuracy objective the trial is still scored (measured); drop or fill missing"
+            " values (`df.dropna()`, `df.fillna(...)`) or assert `not df.isna().any().any()` before training",
         )
 
 

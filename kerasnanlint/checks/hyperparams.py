@@ -84,9 +84,9 @@ def linear_wide_learning_rate(ctx: Context) -> None:
             ctx.report(
                 decl.node,
                 KNL401,
-                f"learning rate {label} is sampled linearly from 0 to {_fmt(hi)}: 90% of trials draw above"
-                f" {_fmt(hi / 10)} and the small rates are barely tried; use a positive min_value and"
-                ' sampling="log"',
+                f"Learning rate {label} is sampled linearly from 0 to {_fmt(hi)}",
+                help=f"90% of trials draw above {_fmt(hi / 10)} and the small rates are barely tried; use a positive"
+                ' min_value and sampling="log"',
             )
             continue
         if hi / lo < ratio_limit:
@@ -95,8 +95,8 @@ def linear_wide_learning_rate(ctx: Context) -> None:
         ctx.report(
             decl.node,
             KNL401,
-            f"learning rate {label} is sampled linearly over {_fmt(lo)}..{_fmt(hi)} ({_fmt(hi / lo)}x):"
-            f" {top_decade:.0%} of trials draw above {_fmt(hi / 10)} and the small rates are barely tried;"
+            f"Learning rate {label} is sampled linearly over {_fmt(lo)}..{_fmt(hi)} ({_fmt(hi / lo)}x)",
+            help=f"{top_decade:.0%} of trials draw above {_fmt(hi / 10)} and the small rates are barely tried;"
             ' add sampling="log"',
         )
 
@@ -178,11 +178,13 @@ def _too_high(ctx: Context, value: float, optimizer: str, range_top: bool = Fals
     return ceiling if value > ceiling or (inclusive and value >= ceiling) else None
 
 
-def _too_high_message(value: float, optimizer: str, ceiling: float, what: str) -> str:
+def _too_high_message(value: float, optimizer: str, ceiling: float, what: str) -> tuple[str, str]:
+    """KNL402's message and help."""
     family = _FAMILIES[optimizer]
     word = "at or above" if family.inclusive else "above"
     limit = f"{word} the {_fmt(ceiling)} accepted for {family.label} optimizers"
-    return f"{what} {_fmt(value)} with {optimizer}, {limit}: {family.effect}; lower it"
+    effect = family.effect[0].upper() + family.effect[1:]
+    return f"{what} {_fmt(value)} with {optimizer}, {limit}", f"{effect}; lower it"
 
 
 def learning_rate_too_high(ctx: Context) -> None:
@@ -201,8 +203,9 @@ def learning_rate_too_high(ctx: Context) -> None:
             if ceiling is not None and (worst is None or ceiling < worst[2]):
                 worst = (top, opt, ceiling)
         if worst is not None:
-            what = f'learning rate "{decl.name}" can reach' if decl.name else "the learning rate can reach"
-            ctx.report(decl.node, KNL402, _too_high_message(worst[0], worst[1], worst[2], what))
+            what = f'Learning rate "{decl.name}" can reach' if decl.name else "The learning rate can reach"
+            message, advice = _too_high_message(worst[0], worst[1], worst[2], what)
+            ctx.report(decl.node, KNL402, message, help=advice)
     for site in ctx.facts.calls:
         opt = optimizer_of(site.qualname)
         if opt is None:
@@ -218,7 +221,8 @@ def learning_rate_too_high(ctx: Context) -> None:
         number = _num(literal(value))
         ceiling = _too_high(ctx, number, opt) if number is not None else None
         if number is not None and ceiling is not None:
-            ctx.report(given, KNL402, _too_high_message(number, opt, ceiling, "learning rate"))
+            message, advice = _too_high_message(number, opt, ceiling, "Learning rate")
+            ctx.report(given, KNL402, message, help=advice)
 
 
 KNL402 = define_rule(
@@ -238,8 +242,9 @@ KNL402 = define_rule(
 )
 
 
-def _invalid(decl: HpDecl) -> str | None:
-    """Why KerasTuner rejects this declaration, or None."""
+def _invalid(decl: HpDecl) -> tuple[str, str] | None:
+    """Why KerasTuner rejects this declaration (what is wrong, and what KerasTuner does), or None."""
+    raises = "KerasTuner raises ValueError"
     call = f'{decl.kind}(name="{decl.name}")' if decl.name else decl.kind
     if decl.kind in ("Float", "Int"):
         lo_v, hi_v, step_v = decl.value("min_value"), decl.value("max_value"), decl.value("step")
@@ -247,46 +252,47 @@ def _invalid(decl: HpDecl) -> str | None:
         if decl.kind == "Int":
             for label, v in (("min_value", lo), ("max_value", hi), ("step", step)):
                 if v is not None and not float(v).is_integer():  # inf (1e309) too, without OverflowError
-                    return f"{call}: {label}={_fmt(v)} is not an integer; KerasTuner raises ValueError"
+                    return f"{call}: {label}={_fmt(v)} is not an integer", raises
         if lo is not None and hi is not None and lo > hi:
-            return f"{call}: min_value {_fmt(lo)} is greater than max_value {_fmt(hi)}; KerasTuner raises ValueError"
+            return f"{call}: min_value {_fmt(lo)} is greater than max_value {_fmt(hi)}", raises
         sampling = _sampling(decl)
         if sampling is not None and sampling not in ("linear", "log", "reverse_log"):
-            return f'{call}: sampling="{sampling}" is not one of "linear", "log", "reverse_log"; KerasTuner raises'
+            return f'{call}: sampling="{sampling}" is not one of "linear", "log", "reverse_log"', raises
         if sampling in ("log", "reverse_log"):
             if lo is not None and lo <= 0:
                 return (
-                    f'{call}: sampling="{sampling}" needs min_value > 0, found {_fmt(lo)}; KerasTuner raises'
-                    " ValueError when the hypermodel is built (use a small positive minimum such as 1e-6)"
+                    f'{call}: sampling="{sampling}" needs min_value > 0, found {_fmt(lo)}',
+                    raises + " when the hypermodel is built; use a small positive minimum such as 1e-6",
                 )
             if step is not None and step <= 1:
                 return (
-                    f'{call}: with sampling="{sampling}" the step multiplies, so it must be > 1, found'
-                    f" {_fmt(step)}; KerasTuner raises ValueError"
+                    f'{call}: with sampling="{sampling}" the step multiplies, so it must be > 1, found {_fmt(step)}',
+                    raises,
                 )
     elif decl.kind == "Choice":
         values = _choice_values(decl)
         if isinstance(values, list):
             if not values:
-                return f"{call}: values is empty; KerasTuner raises ValueError"
+                return f"{call}: values is empty", raises
             types = {type(v).__name__ for v in values}
             if len(types) > 1:
                 return (
-                    f"{call}: values mix {', '.join(sorted(types))}; KerasTuner raises TypeError (use one type"
-                    " for all values)"
+                    f"{call}: values mix {', '.join(sorted(types))}",
+                    "KerasTuner raises TypeError; use one type for all values",
                 )
             wrong = [v for v in values if not isinstance(v, int | float | str)]
             if wrong:
                 bad = wrong[0]
                 return (
-                    f"{call}: {type(bad).__name__} value {bad!r}; a Choice holds only int, float, str or bool values,"
-                    " KerasTuner raises TypeError (choose an index or a name, and map it to the value in the model)"
+                    f"{call}: {type(bad).__name__} value {bad!r} is not int, float, str or bool",
+                    "A Choice holds only int, float, str or bool values and KerasTuner raises TypeError; choose an"
+                    " index or a name, and map it to the value in the model",
                 )
             default = decl.value("default")
             if isinstance(default, float) and types == {"int"}:
                 default = int(default)  # KerasTuner casts the default to the values' type first
             if default is not ABSENT and default is not UNKNOWN and default is not None and default not in values:
-                return f"{call}: default {default!r} is not one of the values; KerasTuner raises ValueError"
+                return f"{call}: default {default!r} is not one of the values", raises
     return None
 
 
@@ -377,13 +383,14 @@ def invalid_hp_range(ctx: Context) -> None:
     for decl in tuner_facts(ctx.facts).hp_decls:
         why = _invalid(decl)
         if why is not None:
-            ctx.report(decl.node, KNL403, why)
+            ctx.report(decl.node, KNL403, why[0], help=why[1])
     for node, name in _undeclared_reads(ctx):
         ctx.report(
             node,
             KNL403,
-            f'`{ctx.code(node)}` reads hyperparameter "{name}", which no declaration in this file makes: KerasTuner '
-            f"raises KeyError: '{name} does not exist.'; declare it (hp.Choice/Int/Float/...) before reading it",
+            f'`{ctx.code(node)}` reads hyperparameter "{name}", which no declaration in this file makes',
+            help=f"KerasTuner raises KeyError: '{name} does not exist.'; declare it (hp.Choice/Int/Float/...)"
+            " before reading it",
         )
 
 
@@ -402,15 +409,19 @@ KNL403 = define_rule(
 )
 
 
-def _dropout_message(value: float, layer: str) -> str:
+def _dropout_message(value: float, layer: str) -> tuple[str, str]:
+    """KNL404's message and help."""
     if value > 1:
-        return f"{layer} rate can be {_fmt(value)}: Keras raises ValueError for rates above 1; keep it below 1.0"
+        return (
+            f"{layer} rate can be {_fmt(value)}, above 1",
+            "Keras raises ValueError for rates above 1; keep it below 1.0",
+        )
     effect = (
         "divides by zero (1 - rate) in training"
         if layer == "GaussianDropout"
         else "drops every unit, so the layer outputs zeros and nothing before it ever learns"
     )
-    return f"{layer} rate can reach {_fmt(value)}: a rate of 1.0 {effect}; keep the maximum below 1.0 (e.g. 0.5)"
+    return f"{layer} rate can reach {_fmt(value)}", f"A rate of 1.0 {effect}; keep the maximum below 1.0 (e.g. 0.5)"
 
 
 def dropout_rate_range(ctx: Context) -> None:
@@ -422,7 +433,8 @@ def dropout_rate_range(ctx: Context) -> None:
             continue
         layers = [layer for site, key in decl.targets if (layer := dropout_layer(site, key))]
         if layers:
-            ctx.report(decl.node, KNL404, _dropout_message(top, layers[0]))
+            message, advice = _dropout_message(top, layers[0])
+            ctx.report(decl.node, KNL404, message, help=advice)
     for site in ctx.facts.calls:
         given = arg_value(site.node, "rate", 0)
         layer = dropout_layer(site, "rate") if given is not None else None
@@ -433,7 +445,8 @@ def dropout_rate_range(ctx: Context) -> None:
             continue
         number = _num(literal(value))
         if number is not None and number >= 1.0:
-            ctx.report(given, KNL404, _dropout_message(number, layer))
+            message, advice = _dropout_message(number, layer)
+            ctx.report(given, KNL404, message, help=advice)
 
 
 KNL404 = define_rule(
@@ -492,8 +505,9 @@ def hp_redeclared(ctx: Context) -> None:
         ctx.report(
             decl.node,
             KNL405,
-            f'hyperparameter "{decl.name}" is declared again with a different range: KerasTuner keeps the first'
-            f" declaration, `{first_code}`, and silently returns its value here; give this one its own name",
+            f'Hyperparameter "{decl.name}" is declared again with a different range',
+            help=f"KerasTuner keeps the first declaration, `{first_code}`, and silently returns its value here;"
+            " give this one its own name",
         )
 
 

@@ -118,8 +118,9 @@ def nan_equality(ctx: Context) -> None:
                 ctx.report(
                     node,
                     KNL107,
-                    f"comparison with NaN is always {'False' if isinstance(target.operator, cst.Equal) else 'True'};"
-                    f" use `np.isnan({ctx.code(other)})` (or `tf.math.is_nan`/`keras.ops.isnan` on tensors)",
+                    f"Comparison with NaN is always {'False' if isinstance(target.operator, cst.Equal) else 'True'}",
+                    help="NaN is unequal to every value, itself included;"
+                    f" use `np.isnan({ctx.code(other)})` (`tf.math.is_nan`/`keras.ops.isnan` on tensors)",
                 )
                 break
             left = target.comparator
@@ -155,9 +156,10 @@ def unguarded_division(ctx: Context) -> None:
         ctx.report(
             op.node,
             KNL101,
-            f"denominator `{d}` can be 0 ({v.why}), which gives inf/NaN; use {no_nan}({n}, {d})"
-            f" or add {api.eps} to the denominator",
+            f"Denominator `{_code(ctx, op.operand, 40)}` can be 0",
             data={"risky_op": op},
+            help=f"It can be 0 ({v.why}), and the division then gives inf/NaN; use {no_nan}({n}, {d})"
+            f" or add {api.eps} to the denominator",
         )
 
 
@@ -197,16 +199,18 @@ def unguarded_log(ctx: Context) -> None:
             if not (v.zero and v.signed):
                 continue
             safe = f"{api.fn(flavor, 'log1p')}({api.fn(flavor, 'maximum')}({xs}, -1.0 + {api.eps}))"
-            message = f"log1p of `{xs}` is -inf at -1 and NaN below ({v.why}); bound the argument: {safe}"
+            message = f"log1p of `{_code(ctx, op.operand, 40)}` can reach -1, where it is -inf (NaN below)"
+            advice = f"It can reach -1 ({v.why}); bound the argument: {safe}"
         else:
             if not v.zero:
                 continue
             safe = f"{api.fn(flavor, op.op)}({api.fn(flavor, 'maximum')}({xs}, {api.eps}))"
-            message = (
-                f"{op.op} of `{xs}` is -inf where it reaches 0 ({v.why}) and the loss and gradient become NaN;"
+            message = f"{op.op} of `{_code(ctx, op.operand, 40)}` is -inf where the argument reaches 0"
+            advice = (
+                f"It can be 0 ({v.why}), and the loss and its gradient then become NaN;"
                 f" clip the argument: {safe}, or add {api.eps}"
             )
-        ctx.report(op.node, KNL102, message, data={"risky_op": op})
+        ctx.report(op.node, KNL102, message, data={"risky_op": op}, help=advice)
 
 
 KNL102 = define_rule(
@@ -246,27 +250,26 @@ def sqrt_at_zero(ctx: Context) -> None:
         if not v.zero:
             continue
         flavor = api.flavor(op.qual or tensor_call(ctx.facts, op.operand))
-        xs = _code(ctx, op.operand)
+        xs, short = _code(ctx, op.operand), _code(ctx, op.operand, 40)
         if kind == "rsqrt":
-            message = (
-                f"rsqrt of `{xs}` is inf where it is 0 ({v.why}); add an epsilon:"
-                f" {api.fn(flavor, 'rsqrt')}({xs} + {api.eps})"
-            )
+            message = f"rsqrt of `{short}` is inf where the argument is 0"
+            advice = f"It can be 0 ({v.why}); add an epsilon: {api.fn(flavor, 'rsqrt')}({xs} + {api.eps})"
         elif kind == "norm":
             square = f"{api.fn(flavor, 'square')}({xs})"
-            message = (
-                f"the gradient of the norm of `{xs}` is NaN where it is all 0 ({v.why}); use"
+            message = f"The gradient of the norm of `{short}` is NaN where it is all 0"
+            advice = (
+                f"It can be all 0 ({v.why}); use"
                 f" {api.fn(flavor, 'sqrt')}({api.fn(flavor, 'sum' if flavor != 'tf' else 'reduce_sum')}({square})"
                 f" + {api.eps})"
             )
         else:
-            message = (
-                f"sqrt of `{xs}` has an infinite gradient where it is exactly 0 ({v.why}), so the weights"
-                " become NaN;"
+            message = f"sqrt of `{short}` has an infinite gradient where the argument is exactly 0"
+            advice = (
+                f"It can be exactly 0 ({v.why}), and the weights then become NaN;"
                 f" use {api.fn(flavor, 'sqrt')}({xs} + {api.eps}) or"
                 f" {api.fn(flavor, 'sqrt')}({api.fn(flavor, 'maximum')}({xs}, 1e-12))"
             )
-        ctx.report(op.node, KNL103, message, data={"risky_op": op})
+        ctx.report(op.node, KNL103, message, data={"risky_op": op}, help=advice)
 
 
 KNL103 = define_rule(
@@ -302,10 +305,11 @@ def unbounded_exp(ctx: Context) -> None:
         ctx.report(
             op.node,
             KNL104,
-            f"{op.op} of `{xs}` overflows to inf once it exceeds ~88.7 in float32 (~11 in float16) and nothing"
-            f" bounds it; clip it first: {api.fn(flavor, op.op)}({api.fn(flavor, 'minimum')}({xs}, 20.0)), or use"
-            " a stable form (softplus, logsumexp, log_softmax)",
+            f"{op.op} of unbounded `{_code(ctx, op.operand, 40)}` can overflow to inf",
             data={"risky_op": op},
+            help=f"{op.op} overflows once its argument exceeds ~88.7 in float32 (~11 in float16) and nothing bounds"
+            f" it; clip it first: {api.fn(flavor, op.op)}({api.fn(flavor, 'minimum')}({xs}, 20.0)), or use"
+            " a stable form (softplus, logsumexp, log_softmax)",
         )
 
 
@@ -348,10 +352,10 @@ def where_does_not_guard_gradient(ctx: Context) -> None:
             ctx.report(
                 op.node,
                 KNL105,
-                f"`{where}` hides {what} of `{xs}` in the forward pass only: where `{cond}` is False its gradient"
-                f" is 0 * inf = NaN{note}; use a double where: first `safe = {where}({cond}, {xs}, {ones}({xs}))`,"
-                f" then apply {what} to `safe`",
+                f"`{where}` hides {what} of `{_code(ctx, op.operand, 24)}` in the forward pass only",
                 data={"risky_op": op},
+                help=f"Where `{cond}` is False the gradient is still 0 * inf = NaN{note}; use a double where:"
+                f" first `safe = {where}({cond}, {xs}, {ones}({xs}))`, then apply {what} to `safe`",
             )
 
 
@@ -415,8 +419,9 @@ def handwritten_crossentropy(ctx: Context) -> None:
             ctx.report(
                 ce.node,
                 KNL106,
-                f"hand-written crossentropy: log(`{ce.pred}`) is -inf {why}, and the loss becomes NaN; {advice}",
+                f"Hand-written crossentropy takes the log of `{squash(ce.pred, 32)}`, which is -inf at 0",
                 data={"crossentropy": ce},
+                help=f"log(`{ce.pred}`) is -inf {why}, and the loss becomes NaN; {advice}",
             )
 
 
@@ -488,9 +493,9 @@ def unclipped_inverse_trig(ctx: Context) -> None:
         ctx.report(
             op.node,
             KNL108,
-            f"{op.op} of `{xs}` {what}, and nothing keeps it strictly inside (-1, 1); clip it:"
-            f" {api.fn(flavor, op.op)}({clipped})",
+            f"{op.op} of `{_code(ctx, op.operand, 40)}`, which can reach +-1, is not clipped inside (-1, 1)",
             data={"risky_op": op},
+            help=f"{op.op} {what}; clip it: {api.fn(flavor, op.op)}({clipped})",
         )
 
 

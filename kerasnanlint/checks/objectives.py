@@ -101,13 +101,14 @@ def objective_not_logged(ctx: Context) -> None:
                 hint = ""
                 what = f'compile() has no metrics, so only "{candidates[0]}" is logged; add the metric to compile()'
             else:
-                what = f"the hypermodel's compile() logs {_names_list(candidates)}"
+                what = f"The hypermodel's compile() logs {_names_list(candidates)}"
             ctx.report(
                 obj.name_node,
                 KNL301,
-                f'objective "{obj.name}" is never logged: {what}{hint}. Every trial then fails with '
-                f"KeyError: '{obj.name}' and the search stops after 3 consecutive failures.",
+                f'Objective "{obj.name}" is never logged{hint}',
                 data={"candidate": close} if close and confident else None,
+                help=f"{what[0].upper()}{what[1:]}; every trial then fails with KeyError: '{obj.name}' and the search"
+                " stops after 3 consecutive failures",
             )
 
 
@@ -211,17 +212,17 @@ def objective_without_validation(ctx: Context) -> None:
                 ctx.report(
                     search.site.node,
                     KNL302,
-                    f'objective "{val[0]}" is computed on validation data, but this search() passes neither'
-                    " validation_data nor validation_split: no val_* metric is logged and every trial fails with"
-                    f" KeyError: '{val[0]}'",
+                    f'Objective "{val[0]}" needs validation data, but this search() passes none',
+                    help="Without validation_data or validation_split no val_* metric is logged and every trial fails"
+                    f" with KeyError: '{val[0]}'; pass validation_data=... or validation_split=...",
                 )
             elif has and (kind := _split_of_unsplittable(ctx, search)) is not None:
                 ctx.report(
                     search.fit_arg("validation_split", 6) or search.site.node,
                     KNL302,
-                    f'objective "{val[0]}" needs validation data, but validation_split works only on tensors and'
-                    f" NumPy arrays and x is {kind}: Keras's fit() raises ValueError and every trial fails; pass"
-                    f" validation_data=... (a separate dataset or generator) instead",
+                    f'Objective "{val[0]}" needs validation data, but validation_split cannot split x, {kind}',
+                    help="validation_split works only on tensors and NumPy arrays: Keras's fit() raises ValueError"
+                    " and every trial fails; pass validation_data=... (a separate dataset or generator) instead",
                 )
             elif has:
                 freq = search.fit_arg("validation_freq")
@@ -230,9 +231,9 @@ def objective_without_validation(ctx: Context) -> None:
                     ctx.report(
                         freq,
                         KNL302,
-                        f"validation_freq={ctx.code(freq)} logs val_* metrics only every few epochs, so the"
-                        f' history of "{val[0]}" is shorter than the epochs and KerasTuner fails the trial with'
-                        f" KeyError; drop validation_freq",
+                        f"validation_freq={ctx.code(freq)} logs val_* metrics only every few epochs",
+                        help=f'The history of "{val[0]}" is then shorter than the epochs and KerasTuner fails the'
+                        " trial with KeyError; drop validation_freq",
                     )
 
 
@@ -270,23 +271,23 @@ def _check_direction(ctx: Context, obj: ObjectiveRef, spelling: str, origins: di
             ctx.report(
                 obj.node,
                 KNL303,
-                f'KerasTuner cannot infer whether "{name}" should be minimized or maximized and raises ValueError'
-                f" when the tuner is constructed; write `{fix}`"
+                f'KerasTuner cannot infer whether "{name}" should be minimized or maximized',
+                help=f"KerasTuner raises ValueError when the tuner is constructed; write `{fix}`"
                 + (' (or direction="min" if lower is better)' if right == "max" else ""),
             )
         elif inferred == "error":
             ctx.report(
                 obj.node,
                 KNL303,
-                f'KerasTuner\'s direction inference crashes with TypeError on "{name}" when the tuner is'
-                f" constructed; write `{fix}`",
+                f'KerasTuner\'s direction inference crashes with TypeError on "{name}"',
+                help=f"The tuner cannot be constructed; write `{fix}`",
             )
         elif inferred == "min" and strip_objective(name) in HIGHER_IS_BETTER and right == "max":
             ctx.report(
                 obj.node,
                 KNL303,
-                f'KerasTuner infers direction "min" for "{name}", but higher is better: the search silently'
-                f" ranks the worst model best; write `{fix}`",
+                f'KerasTuner infers direction "min" for "{name}", but higher is better',
+                help=f"The search silently ranks the worst model best; write `{fix}`",
             )
         return
     direction = obj.direction
@@ -297,8 +298,9 @@ def _check_direction(ctx: Context, obj: ObjectiveRef, spelling: str, origins: di
         ctx.report(
             obj.node,
             KNL303,
-            f'direction="{direction}" is not "min" or "max": KerasTuner accepts it, then every trial fails'
-            f" with ValueError; write `{_objective_code(spelling, name, guess)}`",
+            f'direction="{direction}" is not "min" or "max"',
+            help="KerasTuner accepts it, then every trial fails with ValueError;"
+            f" write `{_objective_code(spelling, name, guess)}`",
         )
         return
     sure = known_direction(name, origin)
@@ -307,8 +309,8 @@ def _check_direction(ctx: Context, obj: ObjectiveRef, spelling: str, origins: di
             obj.node,
             KNL303,
             f'"{name}" is better when {"higher" if sure == "max" else "lower"}, but the objective says'
-            f' direction="{direction}": the search ranks the worst model best; write'
-            f" `{_objective_code(spelling, name, sure)}`",
+            f' direction="{direction}"',
+            help=f"The search ranks the worst model best; write `{_objective_code(spelling, name, sure)}`",
         )
 
 
@@ -415,11 +417,10 @@ def stale_tuner_project(ctx: Context) -> None:
         ctx.report(
             tuner.site.node,
             KNL304,
-            f"{tuner.user_class.name if tuner.user_class else tuner.kind} is created without overwrite=True: a"
-            " rerun with the same directory and"
-            " project_name reloads the saved trials (search() may return without training), keeps the saved"
-            " search space over edited hp ranges, and ranks old scores under a changed objective; pass"
-            " overwrite=True while developing",
+            f"{tuner.user_class.name if tuner.user_class else tuner.kind} is created without overwrite=True",
+            help="A rerun with the same directory and project_name reloads the saved trials (search() may return"
+            " without training), keeps the saved search space over edited hp ranges, and ranks old scores under a"
+            " changed objective; pass overwrite=True while developing",
         )
 
 
@@ -494,9 +495,9 @@ def nan_hidden_by_objective(ctx: Context) -> None:
                 ctx.report(
                     search.site.node,
                     KNL305,
-                    f'objective "{name}" stays finite when the loss turns NaN, so a diverged trial is scored as a'
-                    " normal one; pass callbacks=[keras.callbacks.TerminateOnNaN()] to search() (or tune on"
-                    " val_loss)",
+                    f'Objective "{name}" stays finite when the loss turns NaN, and no TerminateOnNaN stops the trial',
+                    help="A diverged trial is then scored as a normal one; pass"
+                    " callbacks=[keras.callbacks.TerminateOnNaN()] to search() (or tune on val_loss)",
                 )
 
 

@@ -82,7 +82,7 @@ class _Reporter:
         ev = next(((r, t, e) for r, t, e in self.m.events(runs) if e["kind"] in ("loss", "weight")), None)
         return self.m.describe(*ev) if ev else None
 
-    def add(self, rule: Rule, message: str, conf: Confirmation) -> None:
+    def add(self, rule: Rule, message: str, conf: Confirmation, help: str) -> None:
         """A finding of ``rule`` at the call, unless deselected, ignored for the path or suppressed by a noqa."""
         code, path, line = rule.code, self.m.plan.path, self.span[0]
         if not self.settings.rule_selected(code) or self.settings.ignored_for_path(code, path):
@@ -90,7 +90,7 @@ class _Reporter:
         if self.suppress.suppressed(code, line):
             return
         sev = self.settings.severity_of(code, rule.severity)
-        found = Diagnostic(code, rule.name, sev, path, *self.span, message, None, conf)
+        found = Diagnostic(code, rule.name, sev, path, *self.span, message, None, conf, help=help)
         if self.m.plan.program is not None:
             from kerasnanlint.notebook_lint import to_cells  # notebooks only
 
@@ -124,10 +124,10 @@ def _nonfinite_data(reporter: _Reporter, data: dict[str, Any], device: str | Non
         evidence += f"; in the short run: {ev}"
     reporter.add(
         runtime_rule("nonfinite_data"),
-        f"the data passed to {reporter.what} holds non-finite values ({counts}); the loss goes NaN at the first batch "
-        "that holds one, and an accuracy objective still scores the trial: clean it with np.nan_to_num or "
-        "drop the rows (np.isfinite(x).all(axis=1))",
+        f"The data passed to {reporter.what} holds NaN or Inf values in {', '.join(a['name'] for a in bad)}",
         Confirmation("confirmed", evidence, device, {"arrays": bad}),
+        f"Counted: {counts}; the loss goes NaN at the first batch that holds one, and an accuracy objective still"
+        " scores the trial; clean it with np.nan_to_num or drop the rows (np.isfinite(x).all(axis=1))",
     )
 
 
@@ -143,8 +143,8 @@ def _input_scale(reporter: _Reporter, data: dict[str, Any], device: str | None) 
     hint = "keras.layers.Rescaling(1.0 / 255)" if a["absmax"] <= 255 else "a keras.layers.Normalization layer"
     reporter.add(
         runtime_rule("input_scale"),
-        f"inputs `{a['name']}` reach |{a['absmax']:g}| (above input-scale-max {limit:g}) and the model has no "
-        f"Rescaling/Normalization layer at its input: large inputs saturate activations and blow up "
-        f"gradients; add {hint} as the first layer (or scale the arrays)",
+        f"Inputs `{a['name']}` reach |{a['absmax']:g}| (above input-scale-max {limit:g}) with no rescaling layer",
         Confirmation("confirmed", f"max |{a['name']}| = {a['absmax']:g}, shape {tuple(a['shape'])}{sample}", device),
+        "The model has no Rescaling/Normalization layer at its input: large inputs saturate activations and blow"
+        f" up gradients; add {hint} as the first layer (or scale the arrays)",
     )

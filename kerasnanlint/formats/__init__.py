@@ -17,7 +17,9 @@ if TYPE_CHECKING:  # the CLI imports FORMATS at startup: keep that import light
     from kerasnanlint.config import Settings
     from kerasnanlint.source import SourceLoader
 
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "lsp")
+# `full` is the default, as in ruff; `text` is the former name of `concise`, still accepted.
+FORMATS = ("full", "concise", "text", "json", "sarif", "github", "gitlab", "lsp")
+TERMINAL_FORMATS = ("full", "concise", "text")  # for people: coloured on a terminal, followed by a summary
 
 
 class Renderer(Protocol):
@@ -36,11 +38,18 @@ def finding_lines(d: Diagnostic, sources: SourceLoader) -> tuple[str, ...]:
     return cell_lines(source.text, d.cell)
 
 
-def renderer(name: str) -> Renderer:
-    """The ``render(diagnostics, sources, settings)`` function of format ``name`` (imported on demand)."""
-    if name == "text":
-        from kerasnanlint.formats.text import render
-    elif name == "json":
+def renderer(name: str, *, colour: bool = False) -> Renderer:
+    """The ``render(diagnostics, sources, settings)`` function of format ``name`` (imported on demand);
+    ``colour`` paints the terminal formats."""
+    if name in TERMINAL_FORMATS:
+        from functools import partial
+
+        if name == "full":
+            from kerasnanlint.formats.full import render as terminal
+        else:
+            from kerasnanlint.formats.text import render as terminal
+        return partial(terminal, colour=colour)
+    if name == "json":
         from kerasnanlint.formats.json import render
     elif name == "sarif":
         from kerasnanlint.formats.sarif import render

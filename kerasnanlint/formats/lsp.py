@@ -61,7 +61,7 @@ def to_lsp(d: Diagnostic, lines: Lines, encoding: str = "utf-16") -> dict[str, A
         "code": d.rule,
         "codeDescription": {"href": doc_uri(d.rule)},
         "source": "kerasnanlint",
-        "message": d.message,
+        "message": f"{d.message}\n{d.help}" if d.help else d.message,  # editors show only the message: the help too
     }
     data: dict[str, Any] = {"name": d.name}
     if d.fix is not None:

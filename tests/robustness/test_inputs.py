@@ -19,7 +19,8 @@ GOOD = "import keras\nimport numpy as np\nx = 1.0\nm = x == np.nan\n"
 
 
 def lint_folder(root: Path, *args: str) -> tuple[int, str, str]:
-    proc = run_cli("--no-cache", *args, ".", cwd=root)
+    """Exit code, stdout and stderr; concise output, one `path:line:col: CODE ...` line per finding."""
+    proc = run_cli("--no-cache", "--output-format", "concise", *args, ".", cwd=root)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc.returncode, proc.stdout, proc.stderr
 
@@ -183,7 +184,7 @@ def test_fifos_and_devices_are_skipped_with_a_note(tmp_path: Path) -> None:
     (tmp_path / "z.py").symlink_to("/dev/zero")
     (tmp_path / "good.py").write_text(GOOD)
     proc = run_cli("--no-cache", ".", cwd=tmp_path)
-    assert proc.returncode == 1 and "good.py:4:5: KNL107" in proc.stdout
+    assert proc.returncode == 1 and " --> good.py:4:5\n" in proc.stdout
     assert "x.py: skipped: not a regular file (a FIFO)" in proc.stderr
     assert "z.py: skipped: not a regular file (a device)" in proc.stderr
     named = run_cli("--no-cache", "x.py", cwd=tmp_path)
