@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kerasnanlint.catalog import doc_uri
 from kerasnanlint.diagnostics import Diagnostic, Severity
 from kerasnanlint.formats import finding_lines
 from kerasnanlint.source import Sources
@@ -52,16 +51,21 @@ def lsp_range(lines: Lines, line: int, col: int, end_line: int, end_col: int, en
     }
 
 
-def to_lsp(d: Diagnostic, lines: Lines, encoding: str = "utf-16") -> dict[str, Any]:
-    """A finding as an LSP Diagnostic (JSON form); ``lines`` are its document's, for the columns."""
+def to_lsp(d: Diagnostic, lines: Lines, encoding: str = "utf-16", url: str | None = None) -> dict[str, Any]:
+    """A finding as an LSP Diagnostic (JSON form); ``lines`` are its document's, for the columns. ``url``: the
+    rule's public doc page; without one there is no ``codeDescription`` (a local file link is no use in an
+    editor on another machine, and hover shows the doc anyway)."""
+    # h-term hook: Diagnostic.help (the why / what to do) goes on the message's second line, which editors show.
+    help_text = getattr(d, "help", None)
     out: dict[str, Any] = {
         "range": lsp_range(lines, d.line, d.col, d.end_line, d.end_col, encoding),
         "severity": LSP_SEVERITY[d.severity],
         "code": d.rule,
-        "codeDescription": {"href": doc_uri(d.rule)},
         "source": "kerasnanlint",
-        "message": d.message,
+        "message": f"{d.message}\n{help_text}" if help_text else d.message,
     }
+    if url:
+        out["codeDescription"] = {"href": url}
     data: dict[str, Any] = {"name": d.name}
     if d.fix is not None:
         data["fix"] = d.fix.to_json()
