@@ -328,8 +328,8 @@ class KerasNanLanguageServer(LanguageServer):
     async def settled(self, uri: str) -> _Linted | None:
         """The lint of the document as the editor holds it now: the waiting lint's when one is pending (a pull
         right after an edit waits for the debounce rather than linting every keystroke)."""
-        if notebook_of(self.workspace, uri) is not None or is_cell(self.workspace, uri):
-            return self.current(uri)  # a cell: its share of its notebook's lint (none for an untracked cell)
+        if is_cell(self.workspace, uri):  # its share of its notebook's lint; a cell is never linted alone
+            return self.current(uri) if notebook_of(self.workspace, uri) is not None else None
         for _ in range(3):  # edits may keep replacing the waiting lint: then lint what is there now
             task = self._pending.get(uri)
             if task is not None and not task.done():
