@@ -57,6 +57,7 @@ class _Linted:
     config_error: str | None = None
     summary: dict[str, Any] | None = None  # what the document's module offers its importers
     asks_project: bool = False  # it asked the project about an imported name: other modules' edits matter
+    fix_all: list[types.TextEdit] | None = None  # the fix-all edits, once asked for (editors ask on every move)
 
 
 def _value(kind: Any) -> str:
@@ -431,9 +432,10 @@ class KerasNanLanguageServer(LanguageServer):
         """Lint every open document and notebook again (the settings changed)."""
         self._modules = MemoryCache()
         self._answers.clear()
+        notebooks = list(self.notebooks)
         self.linted.clear()  # a hover or a pull meanwhile lints afresh rather than answer from old settings
         self.notebooks.clear()
-        for notebook in list(self.notebooks):
+        for notebook in notebooks:
             self.schedule_notebook(notebook, 0)
         for uri in list(self.workspace.text_documents):
             if notebook_of(self.workspace, uri) is None and not is_cell(self.workspace, uri):
@@ -512,10 +514,12 @@ class KerasNanLanguageServer(LanguageServer):
         opened = self._open_text(uri)
         if result is None or opened is None or notebook_of(self.workspace, uri) is not None:
             return []
-        settings, _ = self._settings(opened[2])
-        diagnostics = [d for d, _ in result.findings]
-        edit = fix_all(result.source.text, diagnostics, settings, result.source.path, self._encoding())
-        return [] if edit is None else [self.protocol._converter.structure(edit, types.TextEdit)]
+        if result.fix_all is None:
+            settings, _ = self._settings(opened[2])
+            diagnostics = [d for d, _ in result.findings]
+            edit = fix_all(result.source.text, diagnostics, settings, result.source.path, self._encoding())
+            result.fix_all = [] if edit is None else [self.protocol._converter.structure(edit, types.TextEdit)]
+        return result.fix_all
 
     def fix_all_action(self, uri: str, result: _Linted) -> list[types.CodeAction]:
         """The ``source.fixAll.kerasnanlint`` action, when the document has a safe fix to apply."""

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -114,48 +115,52 @@ def _read(stream: Any) -> dict[str, Any]:
     return json.loads(stream.read(length))
 
 
-def converse(argv: list[str], options: Any, root: Path) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
-    """Start ``argv`` as an editor would, initialize with ``options``, open tune.py and ask for its code
-    actions, then shut down: (initialize result, the fix-all actions, the exit code)."""
+def converse(argv: list[str], options: Any, root: Path) -> dict[str, Any]:
+    """Start ``argv`` as an editor would, initialize with ``options``, open tune.py, wait for its diagnostics, ask
+    for its fix-all action, then shut down: the initialize result, the diagnostics, the actions and the exit code."""
     uri = (root / "tune.py").as_uri()
     server = subprocess.Popen(
         argv, cwd=root, env=editor_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    watchdog = threading.Timer(120, server.kill)  # a hung server ends the reads (EOF) rather than the test run
+    watchdog.start()
     assert server.stdin is not None and server.stdout is not None
+    out: dict[str, Any] = {}
 
     def send(message: dict[str, Any]) -> None:
         assert server.stdin is not None
         server.stdin.write(_frame({"jsonrpc": "2.0", **message}))
         server.stdin.flush()
 
+    def until(wanted: Any) -> dict[str, Any]:
+        while not wanted(message := _read(server.stdout)):
+            pass
+        return message
+
     def answer(request_id: int) -> Any:
-        while True:
-            message = _read(server.stdout)
-            if message.get("id") == request_id and "method" not in message:
-                return message["result"]
+        return until(lambda m: m.get("id") == request_id and "method" not in m)["result"]
 
     try:
         params = {"processId": None, "rootUri": root.as_uri(), "capabilities": {}, "initializationOptions": options}
         send({"id": 1, "method": "initialize", "params": params})
-        initialized = answer(1)
+        out["initialize"] = answer(1)
         send({"method": "initialized", "params": {}})
         document = {"uri": uri, "languageId": "python", "version": 1, "text": TUNE}
         send({"method": "textDocument/didOpen", "params": {"textDocument": document}})
+        published = until(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        out["diagnostics"] = published["params"]["diagnostics"]
         whole = {"start": {"line": 0, "character": 0}, "end": {"line": 12, "character": 0}}
         context = {"diagnostics": [], "only": ["source.fixAll"]}
-        send(
-            {
-                "id": 2,
-                "method": "textDocument/codeAction",
-                "params": {"textDocument": {"uri": uri}, "range": whole, "context": context},
-            }
-        )
-        actions = answer(2)
+        action_params = {"textDocument": {"uri": uri}, "range": whole, "context": context}
+        send({"id": 2, "method": "textDocument/codeAction", "params": action_params})
+        out["actions"] = answer(2)
         send({"id": 3, "method": "shutdown"})
         answer(3)
         send({"method": "exit"})
-        return initialized, actions, server.wait(timeout=30)
+        out["code"] = server.wait(timeout=30)
+        return out
     finally:
+        watchdog.cancel()
         if server.poll() is None:
             server.kill()
         server.communicate()
@@ -168,11 +173,13 @@ def test_helix_snippet(tmp_path: Path) -> None:
     assert "kerasnanlint" in python["language-servers"]
     options = server.get("config")  # Helix sends it as initializationOptions
     assert parse_editor_settings(options, all_rules())[1] == []
-    initialized, actions, code = converse([server["command"], *server["args"]], options, tmp_path)
-    assert initialized["serverInfo"]["name"] == "kerasnanlint"
-    [action] = actions
+    out = converse([server["command"], *server["args"]], options, tmp_path)
+    assert out["initialize"]["serverInfo"]["name"] == "kerasnanlint"
+    severities = {d["code"]: d["severity"] for d in out["diagnostics"]}
+    assert severities == {"KNL401": 2, "KNL304": 2}  # KNL304 is info (3) but for the snippet's config
+    [action] = out["actions"]
     assert action["kind"] == FIX_ALL
-    assert code == 0
+    assert out["code"] == 0
 
 
 def test_vscode_snippet(tmp_path: Path) -> None:
@@ -182,9 +189,10 @@ def test_vscode_snippet(tmp_path: Path) -> None:
     assert parse_editor_settings(options, all_rules())[1] == []
     assert settings["editor.codeActionsOnSave"] == {FIX_ALL: "explicit"}  # the kind the server's action has
     argv = [settings["glspc.server.command"], *settings["glspc.server.commandArguments"]]
-    initialized, actions, code = converse(argv, options, tmp_path)
-    assert FIX_ALL in initialized["capabilities"]["codeActionProvider"]["codeActionKinds"]
-    [action] = actions
+    out = converse(argv, options, tmp_path)
+    assert FIX_ALL in out["initialize"]["capabilities"]["codeActionProvider"]["codeActionKinds"]
+    assert sorted(d["code"] for d in out["diagnostics"]) == ["KNL304", "KNL401"]
+    [action] = out["actions"]
     [change] = action["edit"]["documentChanges"]
     assert [e["newText"] for e in change["edits"]] == [FIXED_LINE]
-    assert code == 0
+    assert out["code"] == 0

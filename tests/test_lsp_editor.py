@@ -20,6 +20,7 @@ from kerasnanlint.lsp_fixall import line_edit
 from kerasnanlint.lsp_settings import parse_editor_settings
 from kerasnanlint.registry import all_rules
 from tests.test_lsp import change, open_doc, published
+from tests.test_lsp_notebooks import open_notebook
 
 # KNL401 (a safe fix) after an emoji (2 UTF-16 units, 4 UTF-8 bytes) and "é"; KNL304 (info, an unsafe fix).
 TUNE = (
@@ -122,6 +123,22 @@ async def test_pyproject_change_on_disk_relints_open_documents(client: LanguageC
             changes=[types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Created)]
         )
     )
+    assert codes(await published(client, uri, until=lambda d: len(d) == 1)) == ["KNL304"]
+
+
+@pytest.mark.asyncio
+async def test_settings_pushed_in_the_notification_relint_notebooks_too(client: LanguageClient, tmp_path: Path):
+    """A client without workspace/configuration sends the settings in didChangeConfiguration itself."""
+    notebooks = types.NotebookDocumentClientCapabilities(synchronization=types.NotebookDocumentSyncClientCapabilities())
+    await start(client, tmp_path, None, notebook_document=notebooks)
+    _, cells = open_notebook(client, tmp_path / "tune.ipynb")
+    assert codes(await published(client, cells["tuner"], until=bool)) == ["KNL301"]
+    uri = open_doc(client, tmp_path / "tune.py", TUNE)
+    await published(client, uri, until=bool)
+
+    settings = {"kerasnanlint": {"ignore": ["KNL301", "KNL401"]}}
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=settings))
+    assert await published(client, cells["tuner"], until=lambda d: not d) == []
     assert codes(await published(client, uri, until=lambda d: len(d) == 1)) == ["KNL304"]
 
 
