@@ -32,11 +32,6 @@ def doc(code: str) -> str | None:
         return None
 
 
-def doc_uri(code: str) -> str:
-    """Where the rule's doc lives on this machine (editors open it from a diagnostic's code link)."""
-    return (rule_dir(code) / "README.md").as_uri()
-
-
 def rule_url(settings: Settings | None, code: str) -> str | None:
     """The rule's page on the web: ``docs-url`` with ``{code}`` replaced; None when no ``docs-url`` is configured
     (a page inside site-packages is no link to put in SARIF or in front of an editor's user)."""

@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     try:
         code = _dispatch(parser, args)
-        sys.stdout.flush()  # a full disk shows here, while we can still say so
+        if not sys.stdout.closed:  # the Language Server's transport closes it on exit
+            sys.stdout.flush()  # a full disk shows here, while we can still say so
         return code
     except UsageError as exc:
         print(f"kerasnanlint: error: {exc}", file=sys.stderr)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +22,16 @@ from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 
 from kerasnanlint import __version__, catalog
 from kerasnanlint.config import ConfigError, Settings, load_settings, validate_codes
 from kerasnanlint.diagnostics import Diagnostic, Edit
 from kerasnanlint.formats.lsp import lsp_range, to_lsp
+from kerasnanlint.lsp_fixall import fix_all
 from kerasnanlint.lsp_notebooks import NOTEBOOK_SYNC, NotebookCells, is_cell, lint_cells, notebook_of, snapshot
+from kerasnanlint.lsp_settings import SECTION, EditorSettings, editor_error, parse_editor_settings
 from kerasnanlint.registry import all_rules
 from kerasnanlint.runner import MemoryCache, lint_in_project
 from kerasnanlint.source import SourceFile
@@ -39,6 +42,9 @@ log = logging.getLogger(__name__)
 DEBOUNCE_SECONDS = 0.25
 PYTHON_SUFFIXES = (".py", ".pyi")
 _NOTEBOOK = "notebook:"  # the debounce key of a notebook's lint (its URI may also be open as a text document)
+_REFRESH = "refresh:"  # the debounce key of a workspace/diagnostic/refresh request (pull mode)
+FIX_ALL = "source.fixAll.kerasnanlint"
+_WATCHERS = "kerasnanlint-watchers"  # the id of the dynamic registration of pyproject.toml watchers
 
 
 @dataclass
@@ -51,6 +57,7 @@ class _Linted:
     config_error: str | None = None
     summary: dict[str, Any] | None = None  # what the document's module offers its importers
     asks_project: bool = False  # it asked the project about an imported name: other modules' edits matter
+    fix_all: list[types.TextEdit] | None = None  # the fix-all edits, once asked for (editors ask on every move)
 
 
 def _value(kind: Any) -> str:
@@ -64,6 +71,12 @@ def _pos(p: types.Position) -> tuple[int, int]:
 
 def _overlaps(a: types.Range, b: types.Range) -> bool:
     return _pos(a.start) <= _pos(b.end) and _pos(b.start) <= _pos(a.end)
+
+
+def _wanted(kind: str, only: Sequence[Any] | None) -> bool:
+    """Does a code action request's ``only`` include ``kind`` (``source.fixAll`` includes
+    ``source.fixAll.kerasnanlint``)?"""
+    return not only or any(kind == _value(k) or kind.startswith(_value(k) + ".") for k in only)
 
 
 class KerasNanLanguageServer(LanguageServer):
@@ -81,6 +94,11 @@ class KerasNanLanguageServer(LanguageServer):
         self._linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerasnanlint")
         self._modules = MemoryCache()  # analyses of the project's modules, shared by every document's lint
         self._answers: dict[str, dict[str, Any]] = {}  # by URI: what its last lint was told of its imports
+        self.editor = EditorSettings()  # initializationOptions, then the workspace/configuration section
+        self.pull = False  # the client pulls diagnostics (textDocument/diagnostic): they are never pushed too
+        self._pulled: dict[str, tuple[_Linted, str]] = {}  # by URI: the lint last reported to a pull, its resultId
+        self._result_ids = 0
+        self._pending_message: str | None = None  # a bad editor setting, shown once the client is initialized
 
     # --- what to lint ---------------------------------------------------------------------------
     def _open_text(self, uri: str) -> tuple[str, int | None, str | None, str | None] | None:
@@ -97,10 +115,10 @@ class KerasNanLanguageServer(LanguageServer):
         try:
             settings = load_settings(anchor)
             validate_codes(settings, all_rules())
-            return settings, None
+            return self.editor.over(settings), None
         except ConfigError as exc:
             error = f"kerasnanlint: {exc} (using the default settings until it is fixed)"
-            return Settings(root=anchor if anchor.is_dir() else Path.cwd()), error
+            return self.editor.over(Settings(root=anchor if anchor.is_dir() else Path.cwd())), error
 
     def _encoding(self) -> str:
         return _value(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
@@ -115,8 +133,9 @@ class KerasNanLanguageServer(LanguageServer):
             self._shown_errors.add(result.config_error)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=result.config_error))
 
-    def _to_lsp(self, d: Diagnostic, source: SourceFile, encoding: str) -> types.Diagnostic:
-        return self.protocol._converter.structure(to_lsp(d, source.lines, encoding), types.Diagnostic)
+    def _to_lsp(self, d: Diagnostic, source: SourceFile, encoding: str, settings: Settings) -> types.Diagnostic:
+        found = to_lsp(d, source.lines, encoding, rule_url(settings, d.rule))
+        return self.protocol._converter.structure(found, types.Diagnostic)
 
     def lint_now(self, uri: str) -> _Linted | None:
         """Lint the open document now (on the lint thread); None when it is not open."""
@@ -137,7 +156,7 @@ class KerasNanLanguageServer(LanguageServer):
                 analysis = lint_in_project(
                     data, name, settings, overlay=self._buffers(), cache=self._modules, known=known
                 )
-                findings = [(d, self._to_lsp(d, source, encoding)) for d in analysis.diagnostics]
+                findings = [(d, self._to_lsp(d, source, encoding, settings)) for d in analysis.diagnostics]
                 return _Linted(version, source, findings, error, analysis.summary, bool(analysis.demands))
         return _Linted(version, source, findings, error)
 
@@ -196,7 +215,11 @@ class KerasNanLanguageServer(LanguageServer):
         self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"{uri}: {exc!r}"))
 
     def _publish(self, uri: str, result: _Linted | None) -> None:
-        """Publish a document's (or cell's) findings; None publishes none (clears them in the editor)."""
+        """Publish a document's (or cell's) findings; None publishes none (clears them in the editor). A client
+        that pulls is asked to pull again instead, when what it was last told is out of date."""
+        if self.pull:
+            self.pulled_out_of_date(uri, result)
+            return
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=uri,
@@ -242,7 +265,9 @@ class KerasNanLanguageServer(LanguageServer):
         self.cancel(uri)
         self.linted.pop(uri, None)
         self._answers.pop(uri, None)
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self._pulled.pop(uri, None)
+        if not self.pull:  # a pulling client drops a closed document's diagnostics itself
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     # --- notebooks --------------------------------------------------------------------------------
     def lint_notebook_now(self, cells: NotebookCells) -> dict[str, _Linted]:
@@ -253,7 +278,7 @@ class KerasNanLanguageServer(LanguageServer):
         out: dict[str, _Linted] = {}
         for cell in cells.cells:
             source = SourceFile(cell.uri, cell.text)
-            findings = [(d, self._to_lsp(d, source, encoding)) for d in found[cell.uri]]
+            findings = [(d, self._to_lsp(d, source, encoding, settings)) for d in found[cell.uri]]
             out[cell.uri] = _Linted(cell.version, source, findings, error)
         return out
 
@@ -300,6 +325,127 @@ class KerasNanLanguageServer(LanguageServer):
             self.linted.pop(uri, None)
             self._publish(uri, None)
 
+    # --- pull diagnostics -------------------------------------------------------------------------
+    async def settled(self, uri: str) -> _Linted | None:
+        """The lint of the document as the editor holds it now: the waiting lint's when one is pending (a pull
+        right after an edit waits for the debounce rather than linting every keystroke)."""
+        if is_cell(self.workspace, uri):  # its share of its notebook's lint; a cell is never linted alone
+            return self.current(uri) if notebook_of(self.workspace, uri) is not None else None
+        for _ in range(3):  # edits may keep replacing the waiting lint: then lint what is there now
+            task = self._pending.get(uri)
+            if task is not None and not task.done():
+                await asyncio.wait([task])
+            opened = self._open_text(uri)
+            known = self.linted.get(uri)
+            if opened is None or (known is not None and known.source.text == opened[0]):
+                return known if opened is not None else None
+            await self.lint_and_publish(uri)
+        return self.current(uri)
+
+    async def pull_diagnostics(self, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+        """textDocument/diagnostic: the document's findings, or "unchanged" when the client already has them."""
+        uri = params.text_document.uri
+        result = await self.settled(uri)
+        if result is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        last = self._pulled.get(uri)
+        if last is not None and last[0] is result:
+            result_id = last[1]
+        else:
+            self._result_ids += 1
+            result_id = str(self._result_ids)
+            self._pulled[uri] = (result, result_id)
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=[lsp for _, lsp in result.findings], result_id=result_id)
+
+    def pulled_out_of_date(self, uri: str, result: _Linted | None) -> None:
+        """A new lint of ``uri`` in pull mode: when its findings differ from those the client last pulled (an
+        importer re-linted after another module's edit, new settings), ask the client to pull again."""
+        last = self._pulled.get(uri)
+        if last is None or last[0] is result:
+            return
+        if result is not None and [lsp for _, lsp in last[0].findings] == [lsp for _, lsp in result.findings]:
+            self._pulled[uri] = (result, last[1])  # the same findings: the client's copy stays valid
+            return
+        if get_capability(self.client_capabilities, "workspace.diagnostics.refresh_support", False):
+            self._debounce(_REFRESH, 0, lambda: self.workspace_diagnostic_refresh_async(None))
+
+    # --- editor settings and watched files --------------------------------------------------------
+    def initialize(self, params: types.InitializeParams) -> None:
+        """Pull or push, and the editor settings given in initializationOptions."""
+        self.pull = get_capability(params.capabilities, "text_document.diagnostic") is not None
+        self._configure(params.initialization_options, "initializationOptions", relint=False)
+
+    async def initialized(self) -> None:
+        """Ask for the ``kerasnanlint`` settings section and watch pyproject.toml, where the client can."""
+        self._show_pending()
+        caps = self.client_capabilities
+        if get_capability(caps, "workspace.did_change_watched_files.dynamic_registration", False):
+            watchers = [types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+            registration = types.Registration(
+                id=_WATCHERS,
+                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+            )
+            await self.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+        await self.fetch_configuration()
+
+    async def fetch_configuration(self) -> None:
+        """The client's ``kerasnanlint`` section (workspace/configuration), then every open document linted again."""
+        if not get_capability(self.client_capabilities, "workspace.configuration", False):
+            return
+        items = [types.ConfigurationItem(section=SECTION)]
+        try:
+            [raw] = await self.workspace_configuration_async(types.ConfigurationParams(items=items))
+        except Exception as exc:  # a client that fails the request keeps what it gave at initialize
+            log.warning("workspace/configuration failed: %r", exc)
+            return
+        if raw is not None:
+            self._configure(raw, "workspace/configuration", relint=True)
+
+    async def configuration_changed(self, params: types.DidChangeConfigurationParams) -> None:
+        """workspace/didChangeConfiguration: ask again, or read the section from the notification (older clients
+        push it there)."""
+        if get_capability(self.client_capabilities, "workspace.configuration", False):
+            await self.fetch_configuration()
+        elif isinstance(params.settings, dict) and SECTION in params.settings:
+            self._configure(params.settings[SECTION], "workspace/didChangeConfiguration", relint=True)
+
+    def _configure(self, raw: Any, where: str, relint: bool) -> None:
+        self.editor, errors = parse_editor_settings(raw, all_rules())
+        message = editor_error(errors, where)
+        if message is not None:  # shown when the settings arrive, not on every lint
+            log.warning("%s", message)
+            self._pending_message = message
+            if relint:
+                self._show_pending()
+        if relint:
+            self.relint_all()
+
+    def _show_pending(self) -> None:
+        message, self._pending_message = self._pending_message, None
+        if message is not None:
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+
+    def relint_all(self) -> None:
+        """Lint every open document and notebook again (the settings changed)."""
+        self._modules = MemoryCache()
+        self._answers.clear()
+        notebooks = list(self.notebooks)
+        self.linted.clear()  # a hover or a pull meanwhile lints afresh rather than answer from old settings
+        self.notebooks.clear()
+        for notebook in notebooks:
+            self.schedule_notebook(notebook, 0)
+        for uri in list(self.workspace.text_documents):
+            if notebook_of(self.workspace, uri) is None and not is_cell(self.workspace, uri):
+                self.schedule(uri, 0)
+
+    def watched_files_changed(self, params: types.DidChangeWatchedFilesParams) -> None:
+        """A pyproject.toml changed on disk: its [tool.kerasnanlint] (or its project) may have changed."""
+        if any(unquote(c.uri).endswith("/pyproject.toml") for c in params.changes):
+            self.relint_all()
+
     # --- hover and code actions -------------------------------------------------------------------
     def hover(self, uri: str, position: types.Position) -> types.Hover | None:
         """The catalogue entries of the findings under ``position``."""
@@ -319,18 +465,25 @@ class KerasNanLanguageServer(LanguageServer):
         )
 
     def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-        """Quick fixes for the findings in the range: each finding's fix and a ``# noqa`` to suppress it."""
+        """Quick fixes for the findings in the range, and the fix-all source action, as ``only`` asks."""
         uri = params.text_document.uri
         result = self.current(uri)
         if result is None:
             return None
         only = params.context.only
-        if only and not any(_value(types.CodeActionKind.QuickFix).startswith(_value(k)) for k in only):
-            return None
+        actions = []
+        if _wanted(_value(types.CodeActionKind.QuickFix), only):
+            actions = self.quick_fixes(uri, result, params.range)
+        if _wanted(FIX_ALL, only):  # after the quick fixes: a menu's first entry should be the finding's own fix
+            actions.extend(self.fix_all_action(uri, result))
+        return actions
+
+    def quick_fixes(self, uri: str, result: _Linted, where: types.Range) -> list[types.CodeAction]:
+        """Each finding's fix in ``where`` and a ``# noqa`` to suppress it."""
         encoding = self._encoding()
         actions: list[types.CodeAction] = []
         for d, lsp in result.findings:
-            if not _overlaps(lsp.range, params.range):
+            if not _overlaps(lsp.range, where):
                 continue
             if d.fix is not None:
                 actions.append(
@@ -353,6 +506,35 @@ class KerasNanLanguageServer(LanguageServer):
                     )
                 )
         return actions
+
+    def fix_all_edits(self, uri: str, result: _Linted | None = None) -> list[types.TextEdit]:
+        """The edits applying every safe fix of the open document (none for a notebook cell: a cell's fixes
+        are the notebook's, one cell's text cannot be fixed alone)."""
+        result = result or self.current(uri)
+        opened = self._open_text(uri)
+        if result is None or opened is None or notebook_of(self.workspace, uri) is not None:
+            return []
+        if result.fix_all is None:
+            settings, _ = self._settings(opened[2])
+            diagnostics = [d for d, _ in result.findings]
+            edit = fix_all(result.source.text, diagnostics, settings, result.source.path, self._encoding())
+            result.fix_all = [] if edit is None else [self.protocol._converter.structure(edit, types.TextEdit)]
+        return result.fix_all
+
+    def fix_all_action(self, uri: str, result: _Linted) -> list[types.CodeAction]:
+        """The ``source.fixAll.kerasnanlint`` action, when the document has a safe fix to apply."""
+        edits = self.fix_all_edits(uri, result)
+        if not edits:
+            return []
+        changes = types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=result.version), edits=edits
+        )
+        title = "kerasnanlint: fix all safely fixable findings"
+        return [types.CodeAction(title=title, kind=FIX_ALL, edit=types.WorkspaceEdit(document_changes=[changes]))]
+
+    def will_save(self, uri: str) -> list[types.TextEdit]:
+        """textDocument/willSaveWaitUntil: the safe fixes, when the editor settings turn fixAllOnSave on."""
+        return self.fix_all_edits(uri) if self.editor.fix_all_on_save else []
 
     def _workspace_edit(self, uri: str, result: _Linted, edits: tuple[Edit, ...], encoding: str) -> types.WorkspaceEdit:
         text_edits: list[Any] = []
@@ -410,12 +592,48 @@ def build_server(debounce: float = DEBOUNCE_SECONDS) -> KerasNanLanguageServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL]),
     )
     def code_action(ls: KerasNanLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         return ls.code_actions(params)
 
+    _register_settings_features(server)
     return server
+
+
+def _register_settings_features(server: KerasNanLanguageServer) -> None:
+    """Initialization, editor settings, watched files, pull diagnostics and fix-all-on-save."""
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: KerasNanLanguageServer, params: types.InitializeParams) -> None:
+        ls.initialize(params)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: KerasNanLanguageServer, params: types.InitializedParams) -> None:
+        await ls.initialized()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: KerasNanLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+        await ls.configuration_changed(params)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: KerasNanLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+        ls.watched_files_changed(params)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="kerasnanlint", inter_file_dependencies=True, workspace_diagnostics=False),
+    )
+    async def diagnostic(
+        ls: KerasNanLanguageServer, params: types.DocumentDiagnosticParams
+    ) -> types.DocumentDiagnosticReport:
+        return await ls.pull_diagnostics(params)
+
+    @server.feature(types.TEXT_DOCUMENT_WILL_SAVE_WAIT_UNTIL)
+    def will_save_wait_until(
+        ls: KerasNanLanguageServer, params: types.WillSaveTextDocumentParams
+    ) -> list[types.TextEdit]:
+        return ls.will_save(params.text_document.uri)
 
 
 def serve() -> None:

