@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-m", "kerasnanlint", "lsp"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=None,
             cwd=tmp,
         )
         client = Client(proc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import functools
 import hashlib
 import json
 import sys
@@ -119,11 +120,7 @@ class Settings:
 
     def relative(self, path: str | Path) -> str:
         """``path`` relative to the project root in POSIX form (as given when it lies outside the root)."""
-        p = Path(path)
-        try:
-            return p.resolve().relative_to(self.root.resolve()).as_posix()
-        except (ValueError, OSError):
-            return p.as_posix()
+        return _relative(str(path), str(self.root))
 
     def is_excluded(self, path: str | Path) -> bool:
         """True where ``exclude``/``extend-exclude`` match ``path`` or one of its folders."""
@@ -251,6 +248,17 @@ def _docs_url(key: str, value: Any) -> str:
 
 
 # Every key of [tool.kerasnanlint] (for the message naming an unknown one).
+@functools.lru_cache(maxsize=4096)
+def _relative(path: str, root: str) -> str:
+    """Settings.relative, remembered: every finding of a file asks it (per-file-ignores), and resolve() costs a
+    system call per path component."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path(root).resolve()).as_posix()
+    except (ValueError, OSError):
+        return p.as_posix()
+
+
 KEYS = (
     "select",
     "extend-select",

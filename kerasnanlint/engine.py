@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextvars
 import itertools
 import os
 import sys
@@ -14,11 +15,13 @@ from typing import TypeVar
 import libcst as cst
 from libcst.metadata import CodeRange
 
+from kerasnanlint.cancel import checkpoint
 from kerasnanlint.config import Settings
 from kerasnanlint.context import Context, PendingFix, Report
 from kerasnanlint.diagnostics import Analysis, Diagnostic, Edit, Fix, Where
 from kerasnanlint.files import mentions_keras
-from kerasnanlint.positions import Positions
+from kerasnanlint.incremental import StatementCache
+from kerasnanlint.positions import Positions, Spans
 from kerasnanlint.registry import RULES, SYNTAX_ERROR, checks_for
 from kerasnanlint.semantics.linked import Linked
 from kerasnanlint.semantics.module import ModuleFacts, children, collect
@@ -69,7 +72,8 @@ def on_large_stack(call: Callable[..., _T], *args: object) -> _T:
     """``call(*args)`` on the large-stack thread with the raised recursion limit (directly when already there)."""
     if getattr(_on_parse_thread, "active", False):
         return call(*args)
-    return _parser().submit(_deep, call, *args).result()
+    context = contextvars.copy_context()  # the caller's cancellation token (kerasnanlint/cancel.py) goes along
+    return _parser().submit(context.run, _deep, call, *args).result()
 
 
 def parse(source: str) -> cst.Module:
@@ -190,19 +194,44 @@ def lint_module(
     return on_large_stack(analyse_module, module, text, path, settings, linked).diagnostics
 
 
+_statements: StatementCache | None = None
+
+
+def reuse_statements(cache: StatementCache | None) -> None:
+    """Parse files by top-level statements, reusing the ones parsed before (kerasnanlint/incremental.py): for a
+    process that lints the same documents again and again, the Language Server."""
+    global _statements
+    _statements = cache
+
+
 def _parse_and_analyse(text: str, path: str, settings: Settings, linked: Linked | None) -> Analysis:
+    reused = _statements.parse(text) if _statements is not None and "\x00" not in text else None
+    if reused is not None:
+        return analyse_module(reused[0], text, path, settings, linked, spans=reused[1])
     module, text = parse_script(text)
     return analyse_module(module, text, path, settings, linked)
 
 
 def analyse_module(
-    module: cst.Module, text: str, path: str, settings: Settings, linked: Linked | None = None
+    module: cst.Module,
+    text: str,
+    path: str,
+    settings: Settings,
+    linked: Linked | None = None,
+    *,
+    spans: Spans | None = None,
 ) -> Analysis:
+    """The checks of the selected rules on a parsed module, then fixes, positions and suppressions; ``spans``
+    are its nodes' offsets when already known."""
+    checkpoint()
     facts = collect(module, linked)
     facts.keras_target = settings.target_keras or _tf1_signal(facts)
     ctx = Context(path, text, module, facts, settings)
     for check in checks_for(settings.rule_selected):
+        checkpoint()
         check(ctx)
+    checkpoint()
+    ctx.positions = Positions(module, text, spans)  # computed on first use: only files with findings pay
     result = Analysis(_diagnostics(ctx, path, settings))
     if linked is not None:
         from kerasnanlint.semantics.summary import build_summary  # only project runs build summaries
@@ -233,7 +262,8 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
     ]
     if not reports:
         return unused_noqa(text, path, settings, ())
-    positions = ctx.positions = Positions(module, text)
+    positions = ctx.positions
+    assert isinstance(positions, Positions)
     for r in reports:
         if r.fix is None and r.rule.fixer is not None:
             r.fix = _build_fix(ctx, r)
@@ -345,11 +375,6 @@ def _child_holding(
 
 def _holds(span: tuple[int, int], start: int, end: int) -> bool:
     return span[0] <= start and end <= span[1]
-
-
-def _positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
-    """Positions are computed only for files that have something to report (see positions.py for the cost)."""
-    return Positions(module)
 
 
 def _resolve_fix(fix: PendingFix | None, positions: Mapping[cst.CSTNode, CodeRange]) -> Fix | None:

@@ -12,23 +12,28 @@ Notebooks (LSP 3.17 notebook sync) are linted as one program, their findings pub
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 
-from kerasnanlint import __version__, catalog
+from kerasnanlint import __version__, catalog, engine
+from kerasnanlint.cancel import Cancelled, cancellable, checkpoint
+from kerasnanlint.catalog import rule_url
 from kerasnanlint.config import ConfigError, Settings, load_settings, validate_codes
 from kerasnanlint.diagnostics import Diagnostic, Edit
 from kerasnanlint.formats.lsp import lsp_range, to_lsp
+from kerasnanlint.incremental import StatementCache
 from kerasnanlint.lsp_fixall import fix_all
 from kerasnanlint.lsp_notebooks import NOTEBOOK_SYNC, NotebookCells, is_cell, lint_cells, notebook_of, snapshot
 from kerasnanlint.lsp_settings import SECTION, EditorSettings, editor_error, parse_editor_settings
@@ -39,8 +44,13 @@ from kerasnanlint.suppressions import add_noqa_edit
 
 log = logging.getLogger(__name__)
 
-DEBOUNCE_SECONDS = 0.25
+# Edits closer together than this are linted once; a lint still running when a newer edit arrives is cancelled.
+DEBOUNCE_SECONDS = 0.05
+# A larger document is linted in a killable worker process under the per-file time limit, beside the others: a
+# huge document never holds back the diagnostics of the rest (smaller ones are linted in this process, at once).
+LARGE_DOCUMENT_BYTES = 100_000
 PYTHON_SUFFIXES = (".py", ".pyi")
+_T = TypeVar("_T")
 _NOTEBOOK = "notebook:"  # the debounce key of a notebook's lint (its URI may also be open as a text document)
 _REFRESH = "refresh:"  # the debounce key of a workspace/diagnostic/refresh request (pull mode)
 FIX_ALL = "source.fixAll.kerasnanlint"
@@ -90,8 +100,11 @@ class KerasNanLanguageServer(LanguageServer):
         self._published_cells: dict[str, set[str]] = {}  # notebook URI -> the cell URIs it published on
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._shown_errors: set[str] = set()
-        # One worker: lints never run concurrently with each other, and never block the event loop.
+        # Lints never block the event loop. Documents up to LARGE_DOCUMENT_BYTES take turns on one thread (each
+        # lint is short); larger ones wait for their worker process on threads of their own.
         self._linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kerasnanlint")
+        self._large = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kerasnanlint-large")
+        self._running: dict[str, threading.Event] = {}  # by debounce key: the cancellation token of its lint
         self._modules = MemoryCache()  # analyses of the project's modules, shared by every document's lint
         self._answers: dict[str, dict[str, Any]] = {}  # by URI: what its last lint was told of its imports
         self.editor = EditorSettings()  # initializationOptions, then the workspace/configuration section
@@ -137,8 +150,9 @@ class KerasNanLanguageServer(LanguageServer):
         found = to_lsp(d, source.lines, encoding, rule_url(settings, d.rule))
         return self.protocol._converter.structure(found, types.Diagnostic)
 
-    def lint_now(self, uri: str) -> _Linted | None:
-        """Lint the open document now (on the lint thread); None when it is not open."""
+    def lint_now(self, uri: str, *, killable: bool = False) -> _Linted | None:
+        """Lint the open document now (on a lint thread; ``killable``: in a worker process under the per-file
+        time limit); None when it is not open."""
         opened = self._open_text(uri)
         if opened is None:
             return None
@@ -154,7 +168,7 @@ class KerasNanLanguageServer(LanguageServer):
                 data = text.encode("utf-8", "surrogatepass")
                 known = self._answers.setdefault(uri, {})
                 analysis = lint_in_project(
-                    data, name, settings, overlay=self._buffers(), cache=self._modules, known=known
+                    data, name, settings, overlay=self._buffers(), cache=self._modules, known=known, killable=killable
                 )
                 findings = [(d, self._to_lsp(d, source, encoding, settings)) for d in analysis.diagnostics]
                 return _Linted(version, source, findings, error, analysis.summary, bool(analysis.demands))
@@ -187,10 +201,14 @@ class KerasNanLanguageServer(LanguageServer):
 
     # --- publishing -----------------------------------------------------------------------------
     async def lint_and_publish(self, uri: str) -> None:
-        """Lint on the worker thread and publish, unless the document changed or closed meanwhile."""
-        loop = asyncio.get_running_loop()
+        """Lint on a lint thread and publish, unless the document changed or closed meanwhile."""
+        opened = self._open_text(uri)
+        large = opened is not None and len(opened[0]) > LARGE_DOCUMENT_BYTES
         try:
-            result = await loop.run_in_executor(self._linter, self.lint_now, uri)
+            lint = functools.partial(self.lint_now, uri, killable=large)
+            result = await self._cancellable(uri, self._large if large else self._linter, lint)
+        except Cancelled:
+            return  # a newer edit came: its lint publishes
         except Exception as exc:  # a bug in a rule must not take the editor's server down
             self._lint_failed(uri, exc)
             return
@@ -203,6 +221,21 @@ class KerasNanLanguageServer(LanguageServer):
         self._publish(uri, result)
         if before is not None and before.summary != result.summary:
             self.relint_importers(uri)
+
+    async def _cancellable(self, key: str, lane: ThreadPoolExecutor, lint: Callable[[], _T]) -> _T:
+        """``lint()`` on ``lane``, cancelled (Cancelled) when ``key``'s document changes before it is done."""
+        event = self._running[key] = threading.Event()
+
+        def run() -> _T:
+            with cancellable(event):
+                checkpoint()  # changed while the lint waited for its lane
+                return lint()
+
+        try:
+            return await asyncio.get_running_loop().run_in_executor(lane, run)
+        finally:
+            if self._running.get(key) is event:
+                del self._running[key]
 
     def relint_importers(self, uri: str) -> None:
         """A module changed what it offers: lint again the other open documents that asked the project."""
@@ -246,6 +279,9 @@ class KerasNanLanguageServer(LanguageServer):
 
     def _debounce(self, key: str, delay: float, job: Callable[[], Awaitable[None]]) -> None:
         self.cancel(key)
+        running = self._running.get(key)
+        if running is not None:
+            running.set()  # its result would be stale
 
         async def run() -> None:
             if delay:
@@ -300,7 +336,10 @@ class KerasNanLanguageServer(LanguageServer):
         if cells is None:
             return
         try:
-            results = await asyncio.get_running_loop().run_in_executor(self._linter, self.lint_notebook_now, cells)
+            lint = functools.partial(self.lint_notebook_now, cells)
+            results = await self._cancellable(_NOTEBOOK + notebook, self._linter, lint)
+        except Cancelled:
+            return  # a newer edit came: its lint publishes
         except Exception as exc:  # a bug in a rule must not take the editor's server down
             self._lint_failed(notebook, exc)
             return
@@ -556,6 +595,7 @@ class KerasNanLanguageServer(LanguageServer):
 def build_server(debounce: float = DEBOUNCE_SECONDS) -> KerasNanLanguageServer:
     """A server with its LSP features registered (tests start it in process)."""
     server = KerasNanLanguageServer(debounce)
+    engine.reuse_statements(StatementCache())  # the same documents, linted after every pause in typing
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: KerasNanLanguageServer, params: types.DidOpenTextDocumentParams) -> None:

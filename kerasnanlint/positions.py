@@ -70,23 +70,31 @@ class _OffsetState(CodegenState):
         return _Syntactic(self, node, start_node, end_node)
 
 
-class Positions(Mapping[cst.CSTNode, CodeRange]):
-    """node -> CodeRange (1-based lines, 0-based columns) for every node of ``module``, computed on first use."""
+Spans = dict[cst.CSTNode, tuple[int, int]]
 
-    def __init__(self, module: cst.Module, text: str | None = None) -> None:
-        del text  # accepted for symmetry with lint_module; the generated tokens are what offsets refer to
+
+def spans_of(module: cst.Module) -> Spans:
+    """(start, end) character offsets of every node of ``module``, by generating its code."""
+    state = _OffsetState(default_indent=module.default_indent, default_newline=module.default_newline)
+    module._codegen(state)
+    return state.spans
+
+
+class Positions(Mapping[cst.CSTNode, CodeRange]):
+    """node -> CodeRange (1-based lines, 0-based columns) for every node of ``module``, computed on first use, or
+    from ``spans`` already known (kerasnanlint/incremental.py keeps them per top-level statement)."""
+
+    def __init__(self, module: cst.Module, text: str, spans: Spans | None = None) -> None:
         self._module = module
-        self._spans: dict[cst.CSTNode, tuple[int, int]] | None = None
+        self._text = text
+        self._spans = spans
         self._line_starts: list[int] | None = None
 
-    def _ensure(self) -> dict[cst.CSTNode, tuple[int, int]]:
+    def _ensure(self) -> Spans:
         if self._spans is None:
-            module = self._module
-            state = _OffsetState(default_indent=module.default_indent, default_newline=module.default_newline)
-            module._codegen(state)
-            self._spans = state.spans
-            text = "".join(state.tokens)  # the source, plus the final newline a file may lack
-            self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+            self._spans = spans_of(self._module)
+        if self._line_starts is None:  # the code generated is the text parsed (plus a final newline it may lack)
+            self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self._text)]
         return self._spans
 
     def _position(self, offset: int) -> CodePosition:

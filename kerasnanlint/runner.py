@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kerasnanlint.cache import Cache
+from kerasnanlint.cancel import checkpoint
 from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Analysis, Diagnostic
 from kerasnanlint.files import discover, is_notebook_path, mentions_keras
@@ -75,6 +76,9 @@ def _gc_per_file() -> Iterator[None]:
 
 def _worker_init() -> None:
     global _manual_gc
+    from kerasnanlint import engine
+
+    engine.reuse_statements(None)  # forked from a Language Server: its cache's lock may be held by a thread
     gc.freeze()
     gc.disable()
     _manual_gc = True
@@ -218,20 +222,31 @@ def lint_in_project(
     overlay: Mapping[Path, bytes] | None = None,
     cache: MemoryCache | None = None,
     known: dict[str, Entry | None] | None = None,
+    killable: bool = False,
 ) -> Analysis:
     """Lint text that is not read from disk (standard input, an editor's buffer) as the file ``shown`` of its
     project: its imports are answered from the project's modules, read from ``overlay`` (the editor's open
     buffers, by real path) before the disk. ``cache`` keeps the analyses of those modules between calls;
     ``known``, the answers a previous lint of the same document got, is a first guess (a lint instead of two
-    when they still hold) and is updated with this lint's answers."""
+    when they still hold) and is updated with this lint's answers. ``killable`` lints in a worker process under
+    the per-file time limit (a large buffer); otherwise in this process, at once. The per-file size limit
+    applies either way."""
     real = Path(os.path.realpath(shown))
     unit = _Unit(real, shown, data, file_digest(shown, data), report=True, answers=dict(known or {}))
+    limit = settings.per_file_size_limit
+    if len(data) > limit * 1_000_000:
+        why = f"not analysed: {len(data) / 1e6:.1f} MB, over the per-file size limit of {limit:g} MB"
+        return Analysis([_error(shown, why, settings)])
     buffers = overlay or {}
 
     def read(path: Path) -> bytes:
         return buffers[path] if path in buffers else path.read_bytes()
 
-    _settle([unit], ProjectIndex(_project(settings, real)), settings, _Linter(settings, 1, False), cache, read)
+    linter = _Linter(settings, 1, killable)
+    try:
+        _settle([unit], ProjectIndex(_project(settings, real)), settings, linter, cache, read)
+    finally:
+        linter.close()
     assert unit.result is not None
     if known is not None:
         known.clear()
@@ -318,6 +333,7 @@ def _settle(
     by_real = {u.real: u for u in units}
     project = index.project
     for _ in range(_MAX_ROUNDS):
+        checkpoint()
         todo = [u for u in units if u.result is None]
         if todo:
             tasks = [

@@ -16,7 +16,10 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Generic, TypeVar
 
+from kerasnanlint.cancel import Cancelled, cancelled, is_cancellable
+
 T = TypeVar("T")
+_CANCEL_POLL = 0.05  # seconds between looks at the cancellation token while a cancellable lint waits
 R = TypeVar("R")
 
 
@@ -70,7 +73,8 @@ class Pool(Generic[T, R]):
         return _Worker(process, parent)
 
     def map(self, tasks: Sequence[T], order: Sequence[int] | None = None) -> list[tuple[R, bool]]:
-        """Each task's result, and whether it is the worker's own (False: ``late`` or ``died`` made it)."""
+        """Each task's result, and whether it is the worker's own (False: ``late`` or ``died`` made it). Raises
+        Cancelled, with the busy workers killed, once the caller's lint is cancelled (kerasnanlint/cancel.py)."""
         results: list[tuple[R, bool] | None] = [None] * len(tasks)
         pending = deque(order if order is not None else range(len(tasks)))
         while len(self.workers) < min(self.size, len(tasks)):
@@ -81,9 +85,13 @@ class Pool(Generic[T, R]):
                     w.task, w.started = pending.popleft(), time.monotonic()
                     w.conn.send((w.task, tasks[w.task]))
             busy = [w for w in self.workers if w.task is not None]
-            timeout = None
+            if cancelled():
+                self.close(kill=True)
+                raise Cancelled
+            timeout = _CANCEL_POLL if is_cancellable() else None
             if self.limit is not None:
-                timeout = max(0.0, min(w.started + self.limit for w in busy) - time.monotonic())
+                left = max(0.0, min(w.started + self.limit for w in busy) - time.monotonic())
+                timeout = left if timeout is None else min(timeout, left)
             for conn in wait([w.conn for w in busy], timeout):
                 self._receive(next(w for w in busy if w.conn is conn), tasks, results)
             if self.limit is not None:
@@ -112,8 +120,12 @@ class Pool(Generic[T, R]):
         w.conn.close()
         self.workers[self.workers.index(w)] = self._start()
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the workers: each after its task (``kill``: at once)."""
         for w in self.workers:
+            if kill:
+                w.process.kill()
+                continue
             try:
                 w.conn.send(None)
             except OSError:

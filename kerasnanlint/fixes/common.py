@@ -7,6 +7,7 @@ A node's position excludes its own parentheses while ``code_for_node`` includes 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import libcst as cst
@@ -45,22 +46,24 @@ def arg_code(ctx: Context, expr: cst.BaseExpression) -> str:
     return inner_code(ctx, expr)
 
 
-_QUOTE_CACHE: dict[int, tuple[cst.Module, str]] = {}
+# Comments (skipped), triple quotes (skipped) and one-line string literals, whose opening quote is counted.
+_STRINGS = re.compile(r"#[^\r\n]*|\'\'\'|\"\"\"|(?P<q>[\"\'])(?:(?!(?P=q))[^\\\r\n]|\\.)*(?P=q)")
+_QUOTE_CACHE: dict[int, tuple[str, str]] = {}
 
 
 def string_literal(ctx: Context, text: str) -> str:
-    """``text`` as a string literal in the file's usual quotes (``'log'`` in a file written with single quotes)."""
-    hit = _QUOTE_CACHE.get(id(ctx.module))
-    if hit is None or hit[0] is not ctx.module:
+    """``text`` as a string literal in the file's usual quotes (``'log'`` in a file written with single quotes):
+    the quote most one-line string literals open with (a scan of the text, not a walk of the tree)."""
+    hit = _QUOTE_CACHE.get(id(ctx.source))
+    if hit is None or hit[0] is not ctx.source:
         single = double = 0
-        for node in descendants(ctx.module, cst.SimpleString):
-            q = node.quote  # type: ignore[attr-defined]
-            if q == "'":
+        for m in _STRINGS.finditer(ctx.source):
+            if m.group("q") == "'":
                 single += 1
-            elif q == '"':
+            elif m.group("q") == '"':
                 double += 1
         _QUOTE_CACHE.clear()
-        hit = _QUOTE_CACHE[id(ctx.module)] = (ctx.module, "'" if single > double else '"')
+        hit = _QUOTE_CACHE[id(ctx.source)] = (ctx.source, "'" if single > double else '"')
     quote = hit[1]
     return f"{quote}{text}{quote}" if quote not in text and "\\" not in text else repr(text)
 
