@@ -64,7 +64,7 @@ def _judge(
             return None
         fix = Fix("Remove the unused `# noqa`", Applicability.UNSAFE, (_remove(text, line, col, comment, m),))
         return _diagnostic(
-            path, line, start, end, "unused blanket `# noqa`: no finding on this line to suppress", fix, settings
+            path, line, start, end, "Unused blanket `# noqa`: no finding on this line to suppress", fix, settings
         )
     codes = [(c.group(), c.start(), c.end()) for c in _CODE.finditer(m.group("codes"))]
     unused: list[str] = []
@@ -93,7 +93,7 @@ def _judge(
     ]
     removed = [*unused, *unknown]
     title = f"Remove {', '.join(removed)} from the `# noqa`" if kept else "Remove the `# noqa`"
-    message = f"unused `# noqa` directive ({'; '.join(parts)})"
+    message = f"Unused `# noqa` directive ({', '.join(parts)})"
     return _diagnostic(path, line, start, end, message, Fix(title, Applicability.SAFE, (edit,)), settings)
 
 
@@ -111,4 +111,10 @@ def _remove(text: str, line: int, col: int, comment: str, m: re.Match[str]) -> E
 def _diagnostic(path: str, line: int, col: int, end: int, message: str, fix: Fix, settings: Settings) -> Diagnostic:
     rule = UNUSED_NOQA
     severity = settings.severity_of(rule.code, rule.severity)
-    return Diagnostic(rule.code, rule.name, severity, path, line, col, line, end, message, fix)
+    return Diagnostic(rule.code, rule.name, severity, path, line, col, line, end, message, fix, help=_HELP)
+
+
+_HELP = (
+    "A `# noqa` that suppresses nothing hides the next real finding on its line: remove the code (the fix does), "
+    "or the comment when no code is left"
+)

@@ -272,7 +272,7 @@ def test_watch_lints_again_when_a_file_changes(tmp_path: Path) -> None:
     pytest.importorskip("watchfiles")
     write(tmp_path, {"a.py": CLEAN})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kerasnanlint", "--watch", "."],
+        [sys.executable, "-m", "kerasnanlint", "--watch", "--output-format", "concise", "."],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -14,7 +14,7 @@ from kerasnanlint.engine import lint_source
 from kerasnanlint.notebook_lint import lint_notebook
 from tests.helpers import ROOT, RULES
 
-EVERY_RULE = Settings(select=("KNL",), extend_select=("KNL206",))  # opt-in rules too
+EVERY_RULE = Settings(select=("KNL",), extend_select=("KNL206", "KNL001"))  # opt-in rules too
 
 
 def _findings() -> list[Diagnostic]:
