@@ -83,5 +83,17 @@ class Context:
         self.reports.append(Report(node, rule, message, fix, data, help))
 
     def code(self, node: cst.CSTNode) -> str:
-        """Source text of a node (for messages and fixes)."""
-        return self.module.code_for_node(node)
+        """Source text of a node (for messages and fixes). Remembered by node: the Language Server reuses the
+        nodes of unchanged statements between lints (kerasnanlint/incremental.py), and code generation is the
+        costliest part of a message."""
+        key = (node, self.module.default_indent, self.module.default_newline)
+        code = _CODE.get(key)
+        if code is None:
+            if len(_CODE) > 20_000:
+                _CODE.clear()
+            code = _CODE[key] = self.module.code_for_node(node)
+        return code
+
+
+# Node -> its code; the node is held, so its id (LibCST nodes hash by identity) is never reused while it is here.
+_CODE: dict[tuple[cst.CSTNode, str, str], str] = {}

@@ -84,17 +84,20 @@ class Positions(Mapping[cst.CSTNode, CodeRange]):
     """node -> CodeRange (1-based lines, 0-based columns) for every node of ``module``, computed on first use, or
     from ``spans`` already known (kerasnanlint/incremental.py keeps them per top-level statement)."""
 
-    def __init__(self, module: cst.Module, text: str, spans: Spans | None = None) -> None:
+    def __init__(self, module: cst.Module, text: str | None = None, spans: Spans | None = None) -> None:
         self._module = module
-        self._text = text
+        self._text = text  # the text parsed (None: generated from the module when needed)
         self._spans = spans
         self._line_starts: list[int] | None = None
 
     def _ensure(self) -> Spans:
         if self._spans is None:
             self._spans = spans_of(self._module)
-        if self._line_starts is None:  # the code generated is the text parsed (plus a final newline it may lack)
-            self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self._text)]
+        if self._line_starts is None:
+            text = self._module.code if self._text is None else self._text
+            if not text.endswith(("\n", "\r")):  # code generation ends the last line, which the file may not
+                text += "\n"
+            self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
         return self._spans
 
     def _position(self, offset: int) -> CodePosition:

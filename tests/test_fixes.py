@@ -360,12 +360,12 @@ def _ctx(src: str):
     import libcst as cst
 
     from kerasnanlint.context import Context
-    from kerasnanlint.engine import _positions
+    from kerasnanlint.positions import Positions
     from kerasnanlint.semantics.module import collect
 
     module = cst.parse_module(src)
     ctx = Context("x.py", src, module, collect(module), Settings())
-    ctx.positions = _positions(module)
+    ctx.positions = Positions(module, src)
     return ctx
 
 

@@ -250,21 +250,25 @@ async def test_rule_fix_code_action_over_stdio(client: LanguageClient, tmp_path:
     assert await published(client, uri, until=lambda d: not d) == []
 
 
+# A two-module project: tune.py's objective is checked against the compile() of models.py's builder.
+MODELS = (
+    "import keras\n\n\ndef build_model(hp):\n"
+    "    model = keras.Sequential([keras.layers.Dense(1)])\n"
+    '    model.compile(loss="mse", metrics=["mae"])\n'
+    "    return model\n"
+)
+TUNE_TEXT = (
+    "import keras_tuner as kt\nfrom models import build_model\n\n"
+    'tuner = kt.RandomSearch(build_model, objective="val_accuracy", max_trials=2, overwrite=True)\n'
+)
+
+
 @pytest.mark.asyncio
 async def test_editing_a_module_relints_the_open_files_that_import_it(client: LanguageClient, tmp_path: Path):
     """tune.py's objective is checked against models.py's compile(): an unsaved edit there changes tune.py's
     diagnostics."""
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n", encoding="utf-8")
-    models_text = (
-        "import keras\n\n\ndef build_model(hp):\n"
-        "    model = keras.Sequential([keras.layers.Dense(1)])\n"
-        '    model.compile(loss="mse", metrics=["mae"])\n'
-        "    return model\n"
-    )
-    tune_text = (
-        "import keras_tuner as kt\nfrom models import build_model\n\n"
-        'tuner = kt.RandomSearch(build_model, objective="val_accuracy", max_trials=2, overwrite=True)\n'
-    )
+    models_text, tune_text = MODELS, TUNE_TEXT
     (tmp_path / "models.py").write_text(models_text, encoding="utf-8")
     (tmp_path / "tune.py").write_text(tune_text, encoding="utf-8")
     tune = open_doc(client, tmp_path / "tune.py", tune_text)

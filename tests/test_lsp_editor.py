@@ -19,7 +19,7 @@ from kerasnanlint.formats.lsp import to_lsp
 from kerasnanlint.lsp_fixall import line_edit
 from kerasnanlint.lsp_settings import parse_editor_settings
 from kerasnanlint.registry import all_rules
-from tests.test_lsp import change, open_doc, published
+from tests.test_lsp import MODELS, TUNE_TEXT, change, open_doc, published
 from tests.test_lsp_notebooks import open_notebook
 
 # KNL401 (a safe fix) after an emoji (2 UTF-16 units, 4 UTF-8 bytes) and "é"; KNL304 (info, an unsafe fix).
@@ -308,16 +308,7 @@ async def test_pull_diagnostics_when_the_client_supports_them(client: LanguageCl
 @pytest.mark.asyncio
 async def test_pull_mode_asks_for_a_refresh_when_an_import_changes(client: LanguageClient, tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n", encoding="utf-8")
-    models_text = (
-        "import keras\n\n\ndef build_model(hp):\n"
-        "    model = keras.Sequential([keras.layers.Dense(1)])\n"
-        '    model.compile(loss="mse", metrics=["mae"])\n'
-        "    return model\n"
-    )
-    tune_text = (
-        "import keras_tuner as kt\nfrom models import build_model\n\n"
-        'tuner = kt.RandomSearch(build_model, objective="val_accuracy", max_trials=2, overwrite=True)\n'
-    )
+    models_text, tune_text = MODELS, TUNE_TEXT
     (tmp_path / "models.py").write_text(models_text, encoding="utf-8")
     pull = types.TextDocumentClientCapabilities(diagnostic=types.DiagnosticClientCapabilities())
     refresh = types.WorkspaceClientCapabilities(diagnostics=types.DiagnosticWorkspaceClientCapabilities(True))

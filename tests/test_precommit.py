@@ -53,6 +53,18 @@ def snapshot_checkout(target: Path, env: dict[str, str]) -> str:
     return git("rev-parse", "HEAD", cwd=target, env=env)
 
 
+def run_pre_commit(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The real ``pre-commit run --all-files`` in ``project``."""
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 def test_pre_commit_hook(tmp_path: Path):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
@@ -78,14 +90,7 @@ def test_pre_commit_hook(tmp_path: Path):
     git("add", "-A", cwd=project, env=env)
 
     def pre_commit() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        return run_pre_commit(project, env)
 
     failed = pre_commit()
     output = failed.stdout + failed.stderr
@@ -148,19 +153,12 @@ def test_readme_local_hook_works_as_printed(tmp_path: Path):
     git("add", "-A", cwd=project, env=env)
 
     def pre_commit() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        return run_pre_commit(project, env)
 
     failed = pre_commit()
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
-    assert "bad.py:6:7: KNL107 [warning]" in output and "Traceback" not in output
+    assert "KNL107 [warning]" in output and "--> bad.py:6:7" in output and "Traceback" not in output
 
     (project / "bad.py").write_text(CLEAN, encoding="utf-8")
     git("add", "-A", cwd=project, env=env)

@@ -8,6 +8,8 @@ We keep our own table instead of LibCST's QualifiedNameProvider, which costs abo
 
 from __future__ import annotations
 
+import functools
+
 import libcst as cst
 
 # Prefix rewrites, longest first. Each maps a module path users import to the canonical one.
@@ -48,8 +50,9 @@ _EXACT: dict[str, str] = {
 # tf.math.X is also reachable as tf.X for most ops; keep both spellings apart but let checks ask for either.
 
 
+@functools.lru_cache(maxsize=16_384)
 def canonical(dotted: str) -> str:
-    """Canonical spelling of a fully qualified dotted name."""
+    """Canonical spelling of a fully qualified dotted name (asked thousands of times per file, of few names)."""
     if dotted in _EXACT:
         return _EXACT[dotted]
     changed = True
