@@ -78,7 +78,7 @@ def _worker_init() -> None:
     global _manual_gc
     from kerasnanlint import engine
 
-    engine.reuse_statements(None)  # forked from a Language Server: its cache's lock may be held by a thread
+    engine.reuse_statements(None)  # a worker lints each file once: nothing to reuse
     gc.freeze()
     gc.disable()
     _manual_gc = True
@@ -242,7 +242,7 @@ def lint_in_project(
     def read(path: Path) -> bytes:
         return buffers[path] if path in buffers else path.read_bytes()
 
-    linter = _Linter(settings, 1, killable)
+    linter = _Linter(settings, 1, killable, threaded=killable)
     try:
         _settle([unit], ProjectIndex(_project(settings, real)), settings, linter, cache, read)
     finally:
@@ -406,7 +406,8 @@ class _Linter:
     """Runs lint tasks: in killable worker processes with the per-file time limit (a CLI run), or in this process
     (an editor's buffer, where a lint must start without a process)."""
 
-    def __init__(self, settings: Settings, jobs: int | None, killable: bool) -> None:
+    def __init__(self, settings: Settings, jobs: int | None, killable: bool, *, threaded: bool = False) -> None:
+        """``threaded``: the caller runs threads (the Language Server), so workers must not be forked from it."""
         self.pool: Pool[_Task, Analysis] | None = None
         if killable:
             limit = settings.per_file_timeout
@@ -414,6 +415,7 @@ class _Linter:
                 jobs or _cores(),
                 _lint_one,
                 init=_worker_init,
+                clean_start=threaded,
                 limit=limit,
                 late=lambda t: Analysis([_error(t.shown, f"not analysed: took longer than {limit:g} s", t.settings)]),
                 died=lambda t, why: Analysis([_error(t.shown, f"internal error: its worker died ({why})", t.settings)]),

@@ -2,7 +2,8 @@
 killed and replaced (a thread cannot be stopped, and a pathological file must not hold a run forever).
 
 Workers are forked where the platform can (they start in milliseconds, with the parent's modules already
-imported), spawned elsewhere. A task's time counts from the moment it is handed to its worker.
+imported), spawned elsewhere. A process that runs threads (the Language Server) asks for a clean start instead:
+workers forked from a fork server, which has none. A task's time counts from the moment it is handed to its worker.
 """
 
 from __future__ import annotations
@@ -55,12 +56,16 @@ class Pool(Generic[T, R]):
         fn: Callable[[T], R],
         *,
         init: Callable[[], None] | None,
+        clean_start: bool = False,
         limit: float | None,
         late: Callable[[T], R],
         died: Callable[[T, str], R],
     ) -> None:
         methods = mp.get_all_start_methods()
-        self._ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+        if clean_start:  # a fork copies the locks other threads hold (stdin's, mid-read): the child would hang
+            self._ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        else:
+            self._ctx = mp.get_context("fork" if "fork" in methods else "spawn")
         self.fn, self.init, self.limit, self.late, self.died = fn, init, limit, late, died
         self.size = max(1, size)
         self.workers: list[_Worker] = []

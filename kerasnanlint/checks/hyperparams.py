@@ -7,6 +7,7 @@ judged: a bound computed at run time keeps the rules silent.
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -364,6 +365,9 @@ def _hp_read(node: cst.CSTNode) -> str | None:
     return string(key) if isinstance(receiver, cst.Name) and receiver.value == "hp" and key is not None else None
 
 
+_HP_READ = re.compile(r"\bhp\s*(?:\[|\.\s*get\b)")
+
+
 def _undeclared_reads(ctx: Context) -> Iterator[tuple[cst.CSTNode, str]]:
     """Reads of hyperparameters no declaration in the file makes, when every declaration's name is known."""
     decls = tuner_facts(ctx.facts).hp_decls
@@ -373,6 +377,8 @@ def _undeclared_reads(ctx: Context) -> Iterator[tuple[cst.CSTNode, str]]:
     for site in ctx.facts.calls:  # a space loaded or passed in may hold names declared elsewhere
         if site.method in ("from_config", "merge") or arg_value(site.node, "hyperparameters") is not None:
             return
+    if _HP_READ.search(ctx.source) is None:  # a walk of the whole tree, for a pattern the text rarely holds
+        return
     for node in descendants(ctx.facts.module, cst.Subscript, cst.Call):
         name = _hp_read(node)
         if name is not None and name not in declared:

@@ -18,7 +18,7 @@ import libcst as cst
 
 from kerasnanlint.semantics.module import CallSite, ClassInfo, ModuleFacts, Scope, descendants
 from kerasnanlint.semantics.names import canonical, last_part
-from kerasnanlint.semantics.values import arg, arg_value, follow, has_star_args, is_docstring, string
+from kerasnanlint.semantics.values import arg, arg_value, follow, has_star_args, is_docstring, string, token_value
 
 # Tuners whose signature is (hypermodel, objective, ...); Tuner/SklearnTuner take (oracle, hypermodel, ...).
 SEARCH_TUNERS = frozenset({"RandomSearch", "BayesianOptimization", "Hyperband", "GridSearch"})
@@ -147,9 +147,9 @@ def literal(expr: cst.BaseExpression | None) -> object:
     if expr is None:
         return UNKNOWN
     if isinstance(expr, cst.Integer):
-        return int(expr.evaluated_value)
+        return int(token_value(expr))  # type: ignore[call-overload]
     if isinstance(expr, cst.Float):
-        return float(expr.evaluated_value)
+        return float(token_value(expr))  # type: ignore[arg-type]
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus | cst.Plus):
         inner = literal(expr.expression)
         if isinstance(inner, int | float) and not isinstance(inner, bool):

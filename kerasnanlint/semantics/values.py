@@ -10,13 +10,29 @@ if TYPE_CHECKING:
     from kerasnanlint.semantics.module import Scope
 
 
+_TOKENS: dict[tuple[type, str], object] = {}
+
+
+def token_value(expr: cst.Integer | cst.Float | cst.SimpleString) -> object:
+    """A literal token's value: LibCST's ``evaluated_value`` (an ``ast.literal_eval`` each time), remembered by
+    token text, since a file repeats the same few numbers and names thousands of times."""
+    key = (type(expr), expr.value)
+    value = _TOKENS.get(key, _TOKENS)
+    if value is _TOKENS:
+        value = expr.evaluated_value
+        if len(_TOKENS) > 50_000:
+            _TOKENS.clear()
+        _TOKENS[key] = value
+    return value
+
+
 def number(expr: cst.BaseExpression | None) -> float | None:
     """Value of a numeric literal expression (``1e-3``, ``-2``, ``10 ** -4``, ``1 / 255``), else None."""
     if expr is None:
         return None
     if isinstance(expr, cst.Integer | cst.Float):
         try:
-            return float(expr.evaluated_value)
+            return float(token_value(expr))  # type: ignore[arg-type]
         except (ValueError, OverflowError):
             return None
     if isinstance(expr, cst.UnaryOperation):
@@ -52,7 +68,7 @@ def number(expr: cst.BaseExpression | None) -> float | None:
 def string(expr: cst.BaseExpression | None) -> str | None:
     """Value of a plain (non-f) string literal, else None."""
     if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
+        value = token_value(expr)
         return value if isinstance(value, str) else None
     if isinstance(expr, cst.ConcatenatedString):
         joined = expr.evaluated_value
