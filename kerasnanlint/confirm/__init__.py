@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # imported when used: the child process imports this package 
     from kerasnanlint.confirm.spawn import Outcome, Worker
 
 RUNTIME_MODULES = ("tensorflow", "keras", "keras_tuner", "tensorboard", "numpy")
-INSTALL = 'pip install "kerasnanlint[runtime]"'
+INSTALL = 'pip install ".[runtime-cpu]" in a clone of kerasnanlint (or runtime, or gpu: see its README)'
 DEFAULT_SEED = 1234
 MIN_CHILD_SECONDS = 12.0  # importing keras_tuner alone takes ~6 s on a small CPU
 
