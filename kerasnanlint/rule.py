@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 else:
     Check = Fixer = Callable
 
-# A rule code (KNL301) or a prefix of one (KNL3, KNL): what select/ignore/--select and `# noqa:` accept.
+# A rule code (KNL301) or a prefix of one (KNL3, KNL): what select/ignore/--select and noqa comments accept.
 CODE = re.compile(r"KNL\d*")
 
 ProbeKind = Literal["direct", "search", "script", "data", "inspect"]
