@@ -144,3 +144,16 @@ def test_a_bad_docs_url_is_a_config_error(project: Path):
     assert result.returncode == 2 and result.stdout == ""
     assert "`tool.kerasnanlint.docs-url` must be an http:// or https:// URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_help_markdown_has_no_links_that_only_resolve_in_the_repository() -> None:
+    """A rule page's relative link (``../../docs/x.md``) goes nowhere under a GitHub alert: it is plain text."""
+    from kerasnanlint.formats.sarif import _rule_entry
+
+    markdown = _rule_entry("KNL102", None)["help"]["markdown"]
+    assert "](../" not in markdown and "docs/numerics-precision.md" in markdown
+    suppressing = _rule_entry("KNL001", None)["help"]["markdown"]
+    assert (
+        "](../" not in suppressing
+        and "README: Suppressing findings (`README.md` in kerasnanlint's source)" in suppressing
+    )

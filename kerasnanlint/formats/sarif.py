@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from kerasnanlint import __version__, catalog
@@ -42,6 +43,19 @@ def fingerprints(diagnostics: list[Diagnostic], sources: SourceLoader, paths: Re
     return out
 
 
+# A rule page's link to another file of kerasnanlint (``[docs/x.md](../../docs/x.md)``): it resolves in the
+# repository, not under a code-scanning alert, so it becomes the file's name in plain text.
+_RELATIVE_LINK = re.compile(r"\[([^\]]+)\]\((?:\.\./)+([^)#\s]+)(?:#[^)\s]*)?\)")
+
+
+def _without_relative_links(markdown: str) -> str:
+    def plain(m: re.Match[str]) -> str:
+        text, target = m.group(1), m.group(2)
+        return text if target in text else f"{text} (`{target}` in kerasnanlint's source)"
+
+    return _RELATIVE_LINK.sub(plain, markdown)
+
+
 def _rule_entry(code: str, settings: Settings | None) -> dict[str, Any]:
     rule = all_rules()[code]
     entry: dict[str, Any] = {
@@ -52,7 +66,7 @@ def _rule_entry(code: str, settings: Settings | None) -> dict[str, Any]:
         # GitHub shows help.markdown under the alert; text is for viewers that render no Markdown.
         "help": {
             "text": f"{rule.summary.rstrip('.')}. Run kerasnanlint rule {code} for the rule's page.",
-            "markdown": catalog.doc(code) or rule.summary,
+            "markdown": _without_relative_links(catalog.doc(code) or rule.summary),
         },
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
         "properties": {"tags": ["keras", "nan"]},
