@@ -247,7 +247,6 @@ def _docs_url(key: str, value: Any) -> str:
     return value
 
 
-# Every key of [tool.kerasnanlint] (for the message naming an unknown one).
 @functools.lru_cache(maxsize=4096)
 def _relative(path: str, root: str) -> str:
     """Settings.relative, remembered: every finding of a file asks it (per-file-ignores), and resolve() costs a
@@ -259,6 +258,7 @@ def _relative(path: str, root: str) -> str:
         return p.as_posix()
 
 
+# Every key of [tool.kerasnanlint] (for the message naming an unknown one).
 KEYS = (
     "select",
     "extend-select",

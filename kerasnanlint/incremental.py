@@ -25,11 +25,10 @@ from dataclasses import dataclass
 import libcst as cst
 
 from kerasnanlint.positions import Spans, spans_of
+from kerasnanlint.source import STRING_LEXEME
 
 # A line that may start a top-level statement: column 0, not a comment, not a clause of the statement before it.
 _CUT = re.compile(r"^(?=[^ \t\f#\r\n])(?!(?:else|elif|except|finally)\b)", re.MULTILINE)
-# What can hide a column-0 line from the parser: comments, one-line strings and the opening of a triple quote.
-_LEXEME = re.compile(r"""#[^\r\n]*|(?P<triple>'''|\"\"\")|"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*'""")
 
 MIN_LINES = 200  # below this a full parse is fast enough: reuse would only add risk
 MAX_MERGES = 16  # pieces that did not parse alone in a row: past this, the whole text is parsed instead
@@ -127,7 +126,7 @@ def _triple_quoted(text: str) -> list[tuple[int, int]]:
     """(start, end) of each triple-quoted string, in order; a scan that skips comments and one-line strings."""
     out: list[tuple[int, int]] = []
     pos = 0
-    while (m := _LEXEME.search(text, pos)) is not None:
+    while (m := STRING_LEXEME.search(text, pos)) is not None:
         quote = m.group("triple")
         if quote is None:
             pos = m.end()

@@ -382,6 +382,7 @@ class KerasNanLanguageServer(LanguageServer):
     def forget_notebook(self, notebook: str, cell_uris: list[str]) -> None:
         """A closed notebook: no pending lint, no stored results, every cell's diagnostics cleared."""
         self.cancel(_NOTEBOOK + notebook)
+        self._changed.pop(_NOTEBOOK + notebook, None)
         self.notebooks.pop(notebook, None)
         for uri in self._published_cells.pop(notebook, set()) | set(cell_uris):
             self.linted.pop(uri, None)

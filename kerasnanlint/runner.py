@@ -233,10 +233,9 @@ def lint_in_project(
     applies either way."""
     real = Path(os.path.realpath(shown))
     unit = _Unit(real, shown, data, file_digest(shown, data), report=True, answers=dict(known or {}))
-    limit = settings.per_file_size_limit
-    if len(data) > limit * 1_000_000:
-        why = f"not analysed: {len(data) / 1e6:.1f} MB, over the per-file size limit of {limit:g} MB"
-        return Analysis([_error(shown, why, settings)])
+    too_large = _over_size_limit(len(data), settings)
+    if too_large is not None:
+        return Analysis([_error(shown, too_large, settings)])
     buffers = overlay or {}
 
     def read(path: Path) -> bytes:
@@ -308,9 +307,14 @@ def _unreadable(file: Path, settings: Settings) -> str | None:
     if not stat.S_ISREG(st.st_mode):
         kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) else "not a file"
         return f"not a regular file ({kind})"
+    return _over_size_limit(st.st_size, settings)
+
+
+def _over_size_limit(size: int, settings: Settings) -> str | None:
+    """Why a file (or a buffer) of ``size`` bytes is not analysed, or None within the per-file size limit."""
     limit = settings.per_file_size_limit
-    if st.st_size > limit * 1_000_000:
-        return f"not analysed: {st.st_size / 1e6:.1f} MB, over the per-file size limit of {limit:g} MB"
+    if size > limit * 1_000_000:
+        return f"not analysed: {size / 1e6:.1f} MB, over the per-file size limit of {limit:g} MB"
     return None
 
 

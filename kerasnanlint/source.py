@@ -17,6 +17,14 @@ from pathlib import Path
 # \f, \x1c, \u2028 ... which may sit inside a string literal and would shift every later line.
 NEWLINE = re.compile(r"\r\n|\r|\n")
 
+# What hides quotes from a text scan, as Python reads them: a comment, the opening of a triple quote (group
+# ``triple``; its end is found apart, it spans lines) and a one-line string literal (group ``quote``: its quote).
+STRING_LEXEME = re.compile(
+    r"#[^\r\n]*"
+    r"|(?P<triple>'''|\"\"\")"
+    r"""|(?P<quote>["'])(?:(?!(?P=quote))[^\\\r\n]|\\.)*(?P=quote)"""
+)
+
 
 class SourceError(Exception):
     """A file that cannot be decoded or parsed: reported as KNL000."""

@@ -89,10 +89,7 @@ def test_pre_commit_hook(tmp_path: Path):
     (project / "tune.ipynb").write_text(NOTEBOOK, encoding="utf-8")
     git("add", "-A", cwd=project, env=env)
 
-    def pre_commit() -> subprocess.CompletedProcess[str]:
-        return run_pre_commit(project, env)
-
-    failed = pre_commit()
+    failed = run_pre_commit(project, env)
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
     assert "KNL107 [warning]" in output  # the default output, full, as ruff's hook prints it
@@ -104,7 +101,7 @@ def test_pre_commit_hook(tmp_path: Path):
     (project / "bad.py").unlink()
     (project / "tune.ipynb").write_text(NOTEBOOK_CLEAN, encoding="utf-8")
     git("add", "-A", cwd=project, env=env)
-    passed = pre_commit()
+    passed = run_pre_commit(project, env)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "kerasnanlint" in passed.stdout and "Passed" in passed.stdout
 
@@ -114,12 +111,12 @@ def test_pre_commit_hook(tmp_path: Path):
     (project / "bad.py").write_text(FLAGGED, encoding="utf-8")
     (project / "tune.ipynb").write_text(NOTEBOOK, encoding="utf-8")
     git("add", "-A", cwd=project, env=env)
-    fixed = pre_commit()
+    fixed = run_pre_commit(project, env)
     assert fixed.returncode == 1, fixed.stdout + fixed.stderr
     assert (project / "bad.py").read_text(encoding="utf-8") == CLEAN
     assert (project / "tune.ipynb").read_text(encoding="utf-8") == NOTEBOOK_CLEAN
     git("add", "-A", cwd=project, env=env)
-    again = pre_commit()
+    again = run_pre_commit(project, env)
     assert again.returncode == 0, again.stdout + again.stderr
 
 
@@ -152,16 +149,13 @@ def test_readme_local_hook_works_as_printed(tmp_path: Path):
     (project / "good.py").write_text(CLEAN, encoding="utf-8")
     git("add", "-A", cwd=project, env=env)
 
-    def pre_commit() -> subprocess.CompletedProcess[str]:
-        return run_pre_commit(project, env)
-
-    failed = pre_commit()
+    failed = run_pre_commit(project, env)
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
     assert "KNL107 [warning]" in output and "--> bad.py:6:7" in output and "Traceback" not in output
 
     (project / "bad.py").write_text(CLEAN, encoding="utf-8")
     git("add", "-A", cwd=project, env=env)
-    passed = pre_commit()
+    passed = run_pre_commit(project, env)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "kerasnanlint" in passed.stdout and "Passed" in passed.stdout

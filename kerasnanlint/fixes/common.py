@@ -7,7 +7,6 @@ A node's position excludes its own parentheses while ``code_for_node`` includes 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import libcst as cst
@@ -17,7 +16,7 @@ from kerasnanlint.diagnostics import Applicability
 from kerasnanlint.semantics.module import ModuleFacts, descendants
 from kerasnanlint.semantics.names import canonical
 from kerasnanlint.semantics.values import arg, is_docstring
-from kerasnanlint.source import NEWLINE
+from kerasnanlint.source import NEWLINE, STRING_LEXEME
 
 SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
 
@@ -46,8 +45,6 @@ def arg_code(ctx: Context, expr: cst.BaseExpression) -> str:
     return inner_code(ctx, expr)
 
 
-# Comments (skipped), triple quotes (skipped) and one-line string literals, whose opening quote is counted.
-_STRINGS = re.compile(r"#[^\r\n]*|\'\'\'|\"\"\"|(?P<q>[\"\'])(?:(?!(?P=q))[^\\\r\n]|\\.)*(?P=q)")
 _QUOTE_CACHE: dict[int, tuple[str, str]] = {}
 
 
@@ -57,10 +54,10 @@ def string_literal(ctx: Context, text: str) -> str:
     hit = _QUOTE_CACHE.get(id(ctx.source))
     if hit is None or hit[0] is not ctx.source:
         single = double = 0
-        for m in _STRINGS.finditer(ctx.source):
-            if m.group("q") == "'":
+        for m in STRING_LEXEME.finditer(ctx.source):  # comments and triple quotes are skipped, not counted
+            if m.group("quote") == "'":
                 single += 1
-            elif m.group("q") == '"':
+            elif m.group("quote") == '"':
                 double += 1
         _QUOTE_CACHE.clear()
         hit = _QUOTE_CACHE[id(ctx.source)] = (ctx.source, "'" if single > double else '"')
