@@ -1,4 +1,4 @@
-"""Seed script 1: sigmoid output + binary crossentropy, val_accuracy objective, linear learning-rate range."""
+"""KerasTuner NaN example 1: sigmoid output + binary crossentropy, val_accuracy objective, linear learning-rate range."""
 import tensorflow as tf
 import keras
 from keras.layers import Dense, Input

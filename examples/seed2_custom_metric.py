@@ -1,4 +1,4 @@
-"""Seed script 2: custom metric guarded by epsilon; objective "val_custom_metric" has no inferable direction."""
+"""KerasTuner NaN example 2: custom metric guarded by epsilon; objective "val_custom_metric" has no inferable direction."""
 import tensorflow as tf
 import keras
 from keras.layers import Dense, Input

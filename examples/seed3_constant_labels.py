@@ -1,4 +1,4 @@
-"""Seed script 3: all-zero training labels."""
+"""KerasTuner NaN example 3: all-zero training labels."""
 import tensorflow as tf
 import keras
 from keras.layers import Dense, Input
