@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -73,11 +75,26 @@ def source(lines: int, every: int = 1) -> str:
 
 
 class Client:
+    """Writes requests and notifications; a reader thread takes the server's messages off its stdout as they
+    come (as an editor does): a client that read only while waiting could deadlock with a server blocked on
+    writing a large publishDiagnostics while the client writes its next full-text change."""
+
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc, self.next_id = proc, 0
         assert proc.stdin is not None and proc.stdout is not None
         self.out: BinaryIO = proc.stdin
-        self.inp: BinaryIO = proc.stdout
+        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._read, args=(proc.stdout,), daemon=True).start()
+
+    def _read(self, inp: BinaryIO) -> None:
+        while True:
+            length = 0
+            while (line := inp.readline()).strip() != b"":
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            if not line:
+                return  # the server exited
+            self.messages.put(json.loads(inp.read(length)))
 
     def send(self, method: str, params: Any, request: bool = False) -> None:
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
@@ -89,11 +106,7 @@ class Client:
         self.out.flush()
 
     def receive(self) -> dict[str, Any]:
-        length = 0
-        while (line := self.inp.readline().strip()) != b"":
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        return json.loads(self.inp.read(length))
+        return self.messages.get(timeout=60)
 
     def change(self, uri: str, version: int, text: str) -> None:
         change = {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kerasnanlint.details import Details
 
 
 class Severity(enum.IntEnum):
@@ -226,3 +229,5 @@ class Analysis:
     diagnostics: list[Diagnostic]
     summary: dict[str, Any] | None = None  # kerasnanlint/semantics/summary.py; None when the file was not parsed
     demands: dict[str, str] = field(default_factory=dict)  # names asked of the project -> the answer's hash
+    # kerasnanlint/details.py: what completes the findings with their fixes, when a lint left that for later
+    details: Details | None = field(default=None, compare=False, repr=False)

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import bisect
 import contextvars
-import itertools
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import libcst as cst
-from libcst.metadata import CodeRange
 
 from kerasnanlint.cancel import checkpoint
 from kerasnanlint.config import Settings
-from kerasnanlint.context import Context, PendingFix, Report
-from kerasnanlint.diagnostics import Analysis, Diagnostic, Edit, Fix, Where
+from kerasnanlint.context import Context, Report
+from kerasnanlint.details import Details
+from kerasnanlint.diagnostics import Analysis, Diagnostic
 from kerasnanlint.files import mentions_keras
 from kerasnanlint.incremental import StatementCache
 from kerasnanlint.positions import Positions, Spans
-from kerasnanlint.registry import RULES, SYNTAX_ERROR, checks_for
+from kerasnanlint.registry import SYNTAX_ERROR, checks_for
 from kerasnanlint.semantics.linked import Linked
-from kerasnanlint.semantics.module import ModuleFacts, children, collect
+from kerasnanlint.semantics.module import ModuleFacts, collect
 from kerasnanlint.source import SourceError, decode  # re-exported: engine.SourceError is what callers know
 from kerasnanlint.suppressions import parse_suppressions
 from kerasnanlint.unused_noqa import unused_noqa
@@ -232,11 +230,12 @@ def analyse_module(
         check(ctx)
     checkpoint()
     ctx.positions = Positions(module, text, spans)  # computed on first use: only files with findings pay
-    result = Analysis(_diagnostics(ctx, path, settings))
+    diagnostics, details = _diagnostics(ctx, path, settings)
+    result = Analysis(diagnostics, details=details)
     if linked is not None:
         from kerasnanlint.semantics.summary import build_summary  # only project runs build summaries
 
-        result.summary = build_summary(ctx.facts)
+        result.summary = build_summary(ctx.facts) if linked.summarize else None
         result.demands = linked.asked()
     return result
 
@@ -253,23 +252,21 @@ def _tf1_signal(facts: ModuleFacts) -> str | None:
     return None
 
 
-def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic]:
-    module, text = ctx.module, ctx.source
+def _diagnostics(ctx: Context, path: str, settings: Settings) -> tuple[list[Diagnostic], Details | None]:
+    """The findings of the selected rules not suppressed by a comment, complete or (``deferred_details``) with
+    what completes them."""
+    text = ctx.source
     reports = [
         r
         for r in ctx.reports
         if settings.rule_selected(r.rule.code) and not settings.ignored_for_path(r.rule.code, path)
     ]
     if not reports:
-        return unused_noqa(text, path, settings, ())
+        return unused_noqa(text, path, settings, ()), None
     positions = ctx.positions
     assert isinstance(positions, Positions)
-    for r in reports:
-        if r.fix is None and r.rule.fixer is not None:
-            r.fix = _build_fix(ctx, r)
     suppress = parse_suppressions(text)
-    spans: dict[cst.CSTNode, _Children] = {}  # where_of's index, shared by every finding of the file
-    out: list[Diagnostic] = []
+    found: list[tuple[Report, Diagnostic]] = []
     seen: set[tuple[str, int, int, str]] = set()
     reported: list[tuple[int, str]] = []  # before noqa comments apply: what KNL001 judges the comments by
     for r in reports:
@@ -282,114 +279,12 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> list[Diagnostic
         if key in seen:  # two routes to the same finding (e.g. a function used as loss and metric)
             continue
         seen.add(key)
-        out.append(
-            Diagnostic(
-                r.rule.code,
-                r.rule.name,
-                settings.severity_of(r.rule.code, r.rule.severity),
-                path,
-                line,
-                col,
-                rng.end.line,
-                rng.end.column + 1,
-                r.message,
-                _resolve_fix(r.fix, positions),
-                where=where_of(module, positions, r.node, spans),
-                help=r.help,
-            )
-        )
+        severity = settings.severity_of(r.rule.code, r.rule.severity)
+        end_line, end_col = rng.end.line, rng.end.column + 1
+        d = Diagnostic(r.rule.code, r.rule.name, severity, path, line, col, end_line, end_col, r.message, help=r.help)
+        found.append((r, d))
+    details = Details(ctx, found)
+    out = [d for _, d in found] if Details.deferred() else [details.complete(d) for _, d in found]
     out.extend(unused_noqa(text, path, settings, reported))
     out.sort(key=Diagnostic.sort_key)
-    return out
-
-
-def _build_fix(ctx: Context, report: Report) -> PendingFix | None:
-    """The rule's fixer, or None when it has no certain fix. A fix is a convenience, the finding is not: a
-    fixer's crash means "no fix" (KERASNANLINT_DEBUG=1, which the tests set, lets the exception through)."""
-    fixer = RULES[report.rule.code].fixer  # the registry's record (a test may swap it)
-    assert fixer is not None
-    try:
-        return fixer(ctx, report.node, report.data or {})
-    except Exception:
-        if os.environ.get("KERASNANLINT_DEBUG"):
-            raise
-        return None
-
-
-# A node's children with positions: their span ends (None when the spans are not in order), spans and nodes.
-_Children = tuple[list[int] | None, list[tuple[int, int]], list[cst.CSTNode]]
-
-
-def where_of(
-    module: cst.Module, positions: Positions, node: cst.CSTNode, index: dict[cst.CSTNode, _Children] | None = None
-) -> Where:
-    """The function, builder and module-level statement holding ``node``: a descent from the module through the
-    nodes whose span holds it (its depth in steps, not a walk of the file). ``index`` holds the children of the
-    nodes descended so far, for the next finding of the same file."""
-    index = {} if index is None else index
-    start, end = positions.span(node)
-    statement = _child_holding(positions, index, module, start, end)
-    if statement is None:
-        return Where()
-    rng = positions[statement]
-    first, last = rng.start.line, rng.end.line
-    if rng.end.column == 0 and last > first:  # a compound statement ends at the start of the line after it
-        last -= 1
-    if isinstance(statement, cst.SimpleStatementLine):  # like ast: the statement, not its line's newline
-        last = positions[statement.body[-1]].end.line
-    chain: list[cst.FunctionDef | cst.ClassDef] = []
-    current: cst.CSTNode | None = statement
-    while current is not None:
-        if isinstance(current, cst.FunctionDef | cst.ClassDef):
-            chain.append(current)
-        current = _child_holding(positions, index, current, start, end)
-    builder = (
-        statement.name.value if isinstance(statement, cst.FunctionDef) and statement.asynchronous is None else None
-    )
-    while chain and isinstance(chain[-1], cst.ClassDef):
-        chain.pop()  # the innermost function, with the classes and functions around it
-    function = None
-    if len(chain) == 1 or (len(chain) == 2 and isinstance(chain[0], cst.ClassDef)):
-        function = ".".join(n.name.value for n in chain)
-    return Where(function, builder, (first, last))
-
-
-def _child_holding(
-    positions: Positions, index: dict[cst.CSTNode, _Children], node: cst.CSTNode, start: int, end: int
-) -> cst.CSTNode | None:
-    """The first child of ``node`` whose span holds ``start``-``end``. Children in source order have ordered
-    spans, so the first one ending at or after ``end`` is the only candidate: a bisection, not a scan of a body
-    of thousands of statements for each finding."""
-    kids = index.get(node)
-    if kids is None:
-        nodes = [c for c in children(node) if c in positions]
-        spans = [positions.span(c) for c in nodes]
-        ordered = all(a[0] <= b[0] and a[1] <= b[1] for a, b in itertools.pairwise(spans))
-        kids = index[node] = ([s[1] for s in spans] if ordered else None, spans, nodes)
-    ends, spans, nodes = kids
-    if ends is None:
-        return next((c for c, s in zip(nodes, spans, strict=True) if _holds(s, start, end)), None)
-    i = bisect.bisect_left(ends, end)
-    return nodes[i] if i < len(nodes) and _holds(spans[i], start, end) else None
-
-
-def _holds(span: tuple[int, int], start: int, end: int) -> bool:
-    return span[0] <= start and end <= span[1]
-
-
-def _resolve_fix(fix: PendingFix | None, positions: Mapping[cst.CSTNode, CodeRange]) -> Fix | None:
-    if fix is None:
-        return None
-    edits = []
-    for e in fix.edits:
-        rng = positions[e.node]
-        start = (rng.start.line, rng.start.column + 1)
-        end = (rng.end.line, rng.end.column + 1)
-        if e.where == "before":
-            end = start
-        elif e.where == "after":
-            start = end
-        elif e.where == "line_after":
-            start = end = (rng.end.line + 1, 1)
-        edits.append(Edit(*start, *end, e.content))
-    return Fix(fix.title, fix.applicability, tuple(sorted(edits)))
+    return out, details if Details.deferred() else None

@@ -32,6 +32,7 @@ from kerasnanlint import __version__, catalog, engine
 from kerasnanlint.cancel import Cancelled, cancellable, checkpoint
 from kerasnanlint.catalog import rule_url
 from kerasnanlint.config import ConfigError, Settings, load_settings, validate_codes
+from kerasnanlint.details import Details, deferred_details
 from kerasnanlint.diagnostics import Diagnostic, Edit
 from kerasnanlint.formats.lsp import lsp_range, to_lsp
 from kerasnanlint.incremental import StatementCache
@@ -50,6 +51,9 @@ DEBOUNCE_SECONDS = 0.05
 # A larger document is linted in a killable worker process under the per-file time limit, beside the others: a
 # huge document never holds back the diagnostics of the rest (smaller ones are linted in this process, at once).
 LARGE_DOCUMENT_BYTES = 100_000
+# A smaller document whose lint runs longer than this is slow to analyse: its lint is cancelled (at its next
+# checkpoint) and it goes to the large documents' lane for good, under the per-file time limit.
+SLOW_LINT_SECONDS = 2.0
 PYTHON_SUFFIXES = (".py", ".pyi")
 _T = TypeVar("_T")
 _NOTEBOOK = "notebook:"  # the debounce key of a notebook's lint (its URI may also be open as a text document)
@@ -69,6 +73,11 @@ class _Linted:
     summary: dict[str, Any] | None = None  # what the document's module offers its importers
     asks_project: bool = False  # it asked the project about an imported name: other modules' edits matter
     fix_all: list[types.TextEdit] | None = None  # the fix-all edits, once asked for (editors ask on every move)
+    details: Details | None = None  # what completes the findings with their fixes, built when a code action asks
+
+    def complete(self, d: Diagnostic) -> Diagnostic:
+        """``d`` with its fix: the lint left fixes until an editor asks for code actions (kerasnanlint/details.py)."""
+        return d if self.details is None else engine.on_large_stack(self.details.complete, d)
 
 
 def _value(kind: Any) -> str:
@@ -93,9 +102,10 @@ def _wanted(kind: str, only: Sequence[Any] | None) -> bool:
 class KerasNanLanguageServer(LanguageServer):
     """The server: each open Python document's last lint, published as diagnostics, hovers and quick fixes."""
 
-    def __init__(self, debounce: float = DEBOUNCE_SECONDS) -> None:
+    def __init__(self, debounce: float = DEBOUNCE_SECONDS, slow: float = SLOW_LINT_SECONDS) -> None:
         super().__init__("kerasnanlint", __version__, notebook_document_sync=NOTEBOOK_SYNC)
-        self.debounce = debounce
+        self.debounce, self.slow = debounce, slow
+        self.slow_documents: set[str] = set()  # URIs linted in a worker process although small (SLOW_LINT_SECONDS)
         self.linted: dict[str, _Linted] = {}  # by document URI, and by cell URI for a notebook's cells
         self.notebooks: dict[str, NotebookCells] = {}  # each open notebook's cells as last published
         self._published_cells: dict[str, set[str]] = {}  # notebook URI -> the cell URIs it published on
@@ -179,12 +189,24 @@ class KerasNanLanguageServer(LanguageServer):
             if not (path and settings.is_excluded(path)):  # excludes apply as with --force-exclude
                 encoding = self._encoding()
                 data = text.encode("utf-8", "surrogatepass")
-                known = self._answers.setdefault(uri, {})
-                analysis = lint_in_project(
-                    data, name, settings, overlay=self._buffers(), cache=self._modules, known=known, killable=killable
-                )
+                known, buffers = self._answers.setdefault(uri, {}), self._buffers()
+                # Its summary matters to the open documents that ask the project (relint_importers); the others,
+                # and the editor, need none (a document that imports it later has it built then).
+                wanted = any(other != uri and linted.asks_project for other, linted in list(self.linted.items()))
+                with deferred_details():
+                    analysis = lint_in_project(
+                        data,
+                        name,
+                        settings,
+                        overlay=buffers,
+                        cache=self._modules,
+                        known=known,
+                        killable=killable,
+                        summary=wanted,
+                    )
                 findings = [(d, self._to_lsp(d, source, encoding, settings)) for d in analysis.diagnostics]
-                return _Linted(version, source, findings, error, analysis.summary, bool(analysis.demands))
+                asks = bool(analysis.demands)
+                return _Linted(version, source, findings, error, analysis.summary, asks, details=analysis.details)
         return _Linted(version, source, findings, error)
 
     def _buffers(self) -> dict[Path, bytes]:
@@ -207,21 +229,31 @@ class KerasNanLanguageServer(LanguageServer):
         known = self.linted.get(uri)
         if known is not None and known.source.text == opened[0]:
             return known
-        result = self.lint_now(uri)
+        result = self.lint_now(uri, killable=self._killable(uri, opened[0]))
         if result is not None:
             self.report_config_error(result)
         return result
+
+    def _killable(self, uri: str, text: str) -> bool:
+        """Lint the document in a worker process under the per-file time limit: it is large, or was slow."""
+        return uri in self.slow_documents or len(text) > LARGE_DOCUMENT_BYTES
 
     # --- publishing -----------------------------------------------------------------------------
     async def lint_and_publish(self, uri: str) -> None:
         """Lint on a lint thread and publish, unless the document changed or closed meanwhile."""
         opened = self._open_text(uri)
-        large = opened is not None and len(opened[0]) > LARGE_DOCUMENT_BYTES
+        large = opened is not None and self._killable(uri, opened[0])
+        overran = threading.Event()
         try:
             lint = functools.partial(self.lint_now, uri, killable=large)
-            result = await self._cancellable(uri, self._large if large else self._linter, lint)
+            result = await self._cancellable(
+                uri, self._large if large else self._linter, lint, None if large else overran
+            )
         except Cancelled:
-            return  # a newer edit came: its lint publishes
+            if overran.is_set():  # too slow for this process: again, in a worker under the per-file time limit
+                self.slow_documents.add(uri)
+                self.schedule(uri, 0)
+            return  # otherwise a newer edit came: its lint publishes
         except Exception as exc:  # a bug in a rule must not take the editor's server down
             self._lint_failed(uri, exc)
             return
@@ -235,14 +267,29 @@ class KerasNanLanguageServer(LanguageServer):
         if before is not None and before.summary != result.summary:
             self.relint_importers(uri)
 
-    async def _cancellable(self, key: str, lane: ThreadPoolExecutor, lint: Callable[[], _T]) -> _T:
-        """``lint()`` on ``lane``, cancelled (Cancelled) when ``key``'s document changes before it is done."""
+    async def _cancellable(
+        self, key: str, lane: ThreadPoolExecutor, lint: Callable[[], _T], overran: threading.Event | None = None
+    ) -> _T:
+        """``lint()`` on ``lane``, cancelled (Cancelled) when ``key``'s document changes before it is done, or
+        (``overran`` is then set) when it runs longer than ``self.slow`` seconds."""
         event = self._running[key] = threading.Event()
+
+        def too_slow() -> None:
+            assert overran is not None
+            overran.set()
+            event.set()
 
         def run() -> _T:
             with cancellable(event):
                 checkpoint()  # changed while the lint waited for its lane
-                return lint()
+                timer = threading.Timer(self.slow, too_slow) if overran is not None else None
+                if timer is not None:
+                    timer.start()
+                try:
+                    return lint()
+                finally:
+                    if timer is not None:
+                        timer.cancel()
 
         try:
             return await asyncio.get_running_loop().run_in_executor(lane, run)
@@ -324,6 +371,7 @@ class KerasNanLanguageServer(LanguageServer):
         self.linted.pop(uri, None)
         self._answers.pop(uri, None)
         self._changed.pop(uri, None)
+        self.slow_documents.discard(uri)
         self._pulled.pop(uri, None)
         if not self.pull:  # a pulling client drops a closed document's diagnostics itself
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
@@ -548,6 +596,7 @@ class KerasNanLanguageServer(LanguageServer):
         for d, lsp in result.findings:
             if not _overlaps(lsp.range, where):
                 continue
+            d = result.complete(d)
             if d.fix is not None:
                 actions.append(
                     types.CodeAction(
@@ -579,7 +628,7 @@ class KerasNanLanguageServer(LanguageServer):
             return []
         if result.fix_all is None:
             settings, _ = self._settings(opened[2])
-            diagnostics = [d for d, _ in result.findings]
+            diagnostics = [result.complete(d) for d, _ in result.findings]
             edit = fix_all(result.source.text, diagnostics, settings, result.source.path, self._encoding())
             result.fix_all = [] if edit is None else [self.protocol._converter.structure(edit, types.TextEdit)]
         return result.fix_all
@@ -616,9 +665,9 @@ class KerasNanLanguageServer(LanguageServer):
         )
 
 
-def build_server(debounce: float = DEBOUNCE_SECONDS) -> KerasNanLanguageServer:
+def build_server(debounce: float = DEBOUNCE_SECONDS, slow: float = SLOW_LINT_SECONDS) -> KerasNanLanguageServer:
     """A server with its LSP features registered (tests start it in process)."""
-    server = KerasNanLanguageServer(debounce)
+    server = KerasNanLanguageServer(debounce, slow)
     engine.reuse_statements(StatementCache())  # the same documents, linted after every pause in typing
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)

@@ -7,7 +7,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kerasnanlint.cache import Cache
@@ -162,6 +162,7 @@ class _Unit:
     result: Analysis | None = None  # None: to be linted in the next round
     answers: dict[str, Entry | None] = field(default_factory=dict)
     prefilter: bool = True  # False once another file needs its summary
+    summarize: bool = True  # False: its summary is built only once another file needs it
     fresh: bool = False  # linted in this run (so to be cached)
 
 
@@ -223,6 +224,7 @@ def lint_in_project(
     cache: MemoryCache | None = None,
     known: dict[str, Entry | None] | None = None,
     killable: bool = False,
+    summary: bool = True,
 ) -> Analysis:
     """Lint text that is not read from disk (standard input, an editor's buffer) as the file ``shown`` of its
     project: its imports are answered from the project's modules, read from ``overlay`` (the editor's open
@@ -230,9 +232,11 @@ def lint_in_project(
     ``known``, the answers a previous lint of the same document got, is a first guess (a lint instead of two
     when they still hold) and is updated with this lint's answers. ``killable`` lints in a worker process under
     the per-file time limit (a large buffer); otherwise in this process, at once. The per-file size limit
-    applies either way."""
+    applies either way. ``summary=False``: no other module needs the file's summary now (the result holds none
+    unless the file imports itself through others); one that needs it later lints it again."""
     real = Path(os.path.realpath(shown))
-    unit = _Unit(real, shown, data, file_digest(shown, data), report=True, answers=dict(known or {}))
+    answers = dict(known or {})
+    unit = _Unit(real, shown, data, file_digest(shown, data), report=True, answers=answers, summarize=summary)
     too_large = _over_size_limit(len(data), settings)
     if too_large is not None:
         return Analysis([_error(shown, too_large, settings)])
@@ -266,7 +270,8 @@ class MemoryCache:
     def put(self, key: str, analysis: Analysis) -> None:
         if len(self.entries) >= self.limit:
             self.entries.pop(next(iter(self.entries)))
-        self.entries[key] = analysis
+        # Without what completes its findings, which holds the file's tree: an importer needs only the summary.
+        self.entries[key] = replace(analysis, details=None) if analysis.details is not None else analysis
 
 
 def _project(settings: Settings, near: Path) -> Project:
@@ -340,10 +345,7 @@ def _settle(
         checkpoint()
         todo = [u for u in units if u.result is None]
         if todo:
-            tasks = [
-                _Task(u.shown, u.data, settings, Linked(project.package_of(u.real), u.answers), u.prefilter)
-                for u in todo
-            ]
+            tasks = [_Task(u.shown, u.data, settings, _linked(u, project), u.prefilter) for u in todo]
             for unit, (analysis, cacheable) in zip(todo, linter.run(tasks), strict=True):
                 unit.result, unit.fresh = analysis, cacheable
         for u in units:
@@ -357,6 +359,11 @@ def _settle(
             u.result = Analysis([])
         elif cache is not None and u.fresh:
             cache.put(u.key, u.result)
+
+
+def _linked(unit: _Unit, project: Project) -> Linked:
+    """What the file sees of its project, and whether to summarize it for the others."""
+    return Linked(project.package_of(unit.real), unit.answers, summarize=unit.summarize or not unit.prefilter)
 
 
 def _schedule(

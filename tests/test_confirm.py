@@ -37,7 +37,8 @@ def where_at(source: str, line: int) -> Where:
     """What the lint walk records for a finding on ``line``: its function, builder and statement."""
     import libcst as cst
 
-    from kerasnanlint.engine import parse, where_of
+    from kerasnanlint.details import where_of
+    from kerasnanlint.engine import parse
     from kerasnanlint.positions import Positions
 
     module = parse(source)

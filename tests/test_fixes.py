@@ -371,9 +371,9 @@ def _ctx(src: str):
 
 def _apply(ctx, edits) -> str:
     from kerasnanlint.context import PendingFix
-    from kerasnanlint.engine import _resolve_fix
+    from kerasnanlint.details import resolve_fix
 
-    fix = _resolve_fix(PendingFix("t", Applicability.SAFE, tuple(edits)), ctx.positions)
+    fix = resolve_fix(PendingFix("t", Applicability.SAFE, tuple(edits)), ctx.positions)
     return apply_fixes(ctx.source, [fix])
 
 

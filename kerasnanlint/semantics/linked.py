@@ -42,6 +42,7 @@ class Linked:
     package: str | None = None
     answers: dict[str, Entry | None] = field(default_factory=dict)
     demands: set[str] = field(default_factory=set)
+    summarize: bool = True  # build the file's summary: False when no file of the run needs it (an editor's buffer)
 
     def entry(self, qualname: str) -> Entry | None:
         """The summary entry of an imported name (recorded as a demand); None when unknown or not answered yet."""

@@ -720,20 +720,30 @@ def hypermodel_logged_names(facts: ModuleFacts, tuner: TunerInfo) -> LoggedNames
 
 
 def builder_logged_names(facts: ModuleFacts, hm: HyperModelInfo) -> LoggedNames | None:
-    """What the compile() calls of one hypermodel log; None when it has none we can see."""
+    """What the compile() calls of one hypermodel log; None when it has none we can see. Shared: not to be
+    changed by the caller."""
     if hm.imported is not None:  # defined in another module: its summary says
         logged = hm.imported.get("logged")
         if not isinstance(logged, dict):
             return None
         return LoggedNames(dict(logged.get("names", {})), bool(logged.get("complete")))
+    # The same builder is asked about by each tuner that uses it and by the module's summary: once per file.
+    known: dict[frozenset[int], LoggedNames | None] = facts.derive("builder_logged_names", lambda f: {})
+    key = frozenset(map(id, hm.scopes))
+    if key not in known:
+        known[key] = _logged_by(facts, hm.scopes)
+    return known[key]
+
+
+def _logged_by(facts: ModuleFacts, scopes: set[Scope]) -> LoggedNames | None:
     # ``model.compile``: the receiver is a local, never an imported module (``re.compile``)
-    compiles = [s for scope in hm.scopes for s in scope.calls if s.method == "compile" and s.qualname is None]
+    compiles = [s for scope in scopes for s in scope.calls if s.method == "compile" and s.qualname is None]
     compiles.sort(key=lambda s: s.order)
     if not compiles:
         return None
     result = LoggedNames()
     for site in compiles:
-        result.merge(compile_logged_names(facts, site.node, site.scope, hm.scopes))
+        result.merge(compile_logged_names(facts, site.node, site.scope, scopes))
     return result
 
 

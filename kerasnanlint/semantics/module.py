@@ -81,16 +81,17 @@ class CallSite:
     qualname: str | None  # canonical callee when it resolves through an import: "keras.layers.Dense"
     scope: Scope
     order: int = 0  # position in the walk (source order), comparable with Scope.order
+    # Last attribute of the callee: "compile" for ``model.compile(...)``. Set once: checks ask it of every call.
+    method: str | None = field(init=False)
 
-    @property
-    def method(self) -> str | None:
-        """Last attribute of the callee: "compile" for ``model.compile(...)``."""
+    def __post_init__(self) -> None:
         func = self.node.func
         if isinstance(func, cst.Attribute):
-            return func.attr.value
-        if isinstance(func, cst.Name):
-            return func.value
-        return None
+            self.method = func.attr.value
+        elif isinstance(func, cst.Name):
+            self.method = func.value
+        else:
+            self.method = None
 
     @property
     def receiver(self) -> cst.BaseExpression | None:

@@ -80,5 +80,5 @@ def _record(facts: ModuleFacts, hm: HyperModelInfo | None) -> dict[str, Any] | N
     logged = builder_logged_names(facts, hm)
     return {
         "custom_fit": hm.custom_fit,
-        "logged": None if logged is None else {"names": logged.names, "complete": logged.complete},
+        "logged": None if logged is None else {"names": dict(logged.names), "complete": logged.complete},
     }

@@ -4,13 +4,15 @@ buffers as to files."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from kerasnanlint import engine
 from kerasnanlint.cancel import Cancelled, cancellable
@@ -78,6 +80,31 @@ async def test_a_large_document_does_not_hold_back_the_others(client: LanguageCl
     assert client.diagnostics.get(big_uri) is None  # still linting (seconds): the small one did not wait for it
     found = await published(client, big_uri, lambda diags: len(diags) > 0, timeout=120)
     assert {d.code for d in found} <= {"KNL401", "KNL000"}
+
+
+# A server that finds any lint over 50 ms slow (the default is SLOW_LINT_SECONDS).
+_QUICK_TO_JUDGE = "from kerasnanlint.lsp import build_server; build_server(slow=0.05).start_io()"
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-c", _QUICK_TO_JUDGE]))
+async def impatient(lsp_client: LanguageClient, tmp_path: Path):
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=tmp_path.as_uri())
+    )
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_a_slow_small_document_gets_the_per_file_time_limit(impatient: LanguageClient, tmp_path: Path):
+    """A document under LARGE_DOCUMENT_BYTES whose lint overruns is cancelled and linted again in a worker
+    process, where the per-file time limit stops it: no small document can hold the server's lint thread."""
+    (tmp_path / "pyproject.toml").write_text("[tool.kerasnanlint]\nper-file-timeout = 0.05\n", encoding="utf-8")
+    text = keras_file(300)
+    assert len(text) < LARGE_DOCUMENT_BYTES
+    uri = open_doc(impatient, tmp_path / "slow.py", text)
+    [late] = await published(impatient, uri, lambda diags: len(diags) > 0, timeout=60)
+    assert late.code == "KNL000" and "took longer than 0.05 s" in late.message
 
 
 @pytest.mark.asyncio
