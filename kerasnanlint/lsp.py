@@ -229,43 +229,55 @@ class KerasNanLanguageServer(LanguageServer):
         known = self.linted.get(uri)
         if known is not None and known.source.text == opened[0]:
             return known
-        result = self.lint_now(uri, killable=self._killable(uri, opened[0]))
+        result = self.lint_now(uri, killable=self._killable(uri, len(opened[0])))
         if result is not None:
             self.report_config_error(result)
         return result
 
-    def _killable(self, uri: str, text: str) -> bool:
-        """Lint the document in a worker process under the per-file time limit: it is large, or was slow."""
-        return uri in self.slow_documents or len(text) > LARGE_DOCUMENT_BYTES
+    def _killable(self, key: str, size: int) -> bool:
+        """Lint the document (a notebook: its debounce key) in a worker process under the per-file time limit:
+        it is large, or was slow."""
+        return key in self.slow_documents or size > LARGE_DOCUMENT_BYTES
 
     # --- publishing -----------------------------------------------------------------------------
     async def lint_and_publish(self, uri: str) -> None:
         """Lint on a lint thread and publish, unless the document changed or closed meanwhile."""
         opened = self._open_text(uri)
-        large = opened is not None and self._killable(uri, opened[0])
-        overran = threading.Event()
+        if opened is None:
+            return
         try:
-            lint = functools.partial(self.lint_now, uri, killable=large)
-            result = await self._cancellable(
-                uri, self._large if large else self._linter, lint, None if large else overran
-            )
-        except Cancelled:
-            if overran.is_set():  # too slow for this process: again, in a worker under the per-file time limit
-                self.slow_documents.add(uri)
-                self.schedule(uri, 0)
-            return  # otherwise a newer edit came: its lint publishes
+            lint = functools.partial(self.lint_now, uri)
+            result = await self._lint_in_lane(uri, len(opened[0]), lint, functools.partial(self.schedule, uri, 0))
         except Exception as exc:  # a bug in a rule must not take the editor's server down
             self._lint_failed(uri, exc)
             return
         opened = self._open_text(uri)
         if result is None or opened is None or opened[0] != result.source.text:
-            return  # closed or edited meanwhile: the newer lint publishes
+            return  # cancelled, closed or edited meanwhile: the newer lint publishes
         before = self.linted.get(uri)
         self.linted[uri] = result
         self.report_config_error(result)
         self._publish(uri, result)
         if before is not None and before.summary != result.summary:
             self.relint_importers(uri)
+
+    async def _lint_in_lane(self, key: str, size: int, lint: Callable[..., _T], again: Callable[[], None]) -> _T | None:
+        """``lint(killable=...)`` in its lane: in a worker process under the per-file time limit for a large or
+        slow document; else on this process's lint thread, where a lint over ``self.slow`` seconds is cancelled
+        and the document moves to the worker lane for good (``again`` schedules its next lint). None when
+        cancelled."""
+        large = self._killable(key, size)
+        overran = threading.Event()
+        try:
+            lane = self._large if large else self._linter
+            return await self._cancellable(
+                key, lane, functools.partial(lint, killable=large), None if large else overran
+            )
+        except Cancelled:
+            if overran.is_set():  # too slow for this process: again, in a worker under the per-file time limit
+                self.slow_documents.add(key)
+                again()
+            return None  # otherwise a newer edit came: its lint publishes
 
     async def _cancellable(
         self, key: str, lane: ThreadPoolExecutor, lint: Callable[[], _T], overran: threading.Event | None = None
@@ -301,7 +313,7 @@ class KerasNanLanguageServer(LanguageServer):
         """A module changed what it offers: lint again the other open documents that asked the project."""
         for other, linted in list(self.linted.items()):
             if other != uri and linted.asks_project and self._open_text(other) is not None:
-                self.schedule(other, 0)
+                self.document_changed(other, 0)  # a notebook's cell: the notebook (its cells' lints are one)
 
     def _lint_failed(self, uri: str, exc: Exception) -> None:
         log.exception("lint failed for %s", uri)
@@ -377,16 +389,20 @@ class KerasNanLanguageServer(LanguageServer):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     # --- notebooks --------------------------------------------------------------------------------
-    def lint_notebook_now(self, cells: NotebookCells) -> dict[str, _Linted]:
-        """Lint a notebook's cells as one program (on the lint thread): each code cell's share, by cell URI."""
+    def lint_notebook_now(self, cells: NotebookCells, *, killable: bool = False) -> dict[str, _Linted]:
+        """Lint a notebook's cells as one program in its project (on a lint thread; ``killable``: in a worker
+        process under the per-file time limit): each code cell's share, by cell URI."""
         settings, error = self._settings(cells.path)
         encoding = self._encoding()
-        found = lint_cells(cells, settings)
+        known = self._answers.setdefault(_NOTEBOOK + cells.uri, {})
+        found, asks = lint_cells(
+            cells, settings, overlay=self._buffers(), cache=self._modules, known=known, killable=killable
+        )
         out: dict[str, _Linted] = {}
         for cell in cells.cells:
             source = SourceFile(cell.uri, cell.text)
             findings = [(d, self._to_lsp(d, source, encoding, settings)) for d in found[cell.uri]]
-            out[cell.uri] = _Linted(cell.version, source, findings, error)
+            out[cell.uri] = _Linted(cell.version, source, findings, error, asks_project=asks)
         return out
 
     def current_cell(self, notebook: str, uri: str) -> _Linted | None:
@@ -396,7 +412,8 @@ class KerasNanLanguageServer(LanguageServer):
             return None
         if self.notebooks.get(notebook) == cells:
             return self.linted.get(uri)
-        results = self.lint_notebook_now(cells)  # edits still pending: lint what the editor shows
+        killable = self._killable(_NOTEBOOK + notebook, _size(cells))
+        results = self.lint_notebook_now(cells, killable=killable)  # edits still pending: lint what the editor shows
         self.report_config_error(next(iter(results.values()), None))
         return results.get(uri)
 
@@ -408,14 +425,13 @@ class KerasNanLanguageServer(LanguageServer):
             return
         try:
             lint = functools.partial(self.lint_notebook_now, cells)
-            results = await self._cancellable(_NOTEBOOK + notebook, self._linter, lint)
-        except Cancelled:
-            return  # a newer edit came: its lint publishes
+            again = functools.partial(self.schedule_notebook, notebook, 0)
+            results = await self._lint_in_lane(_NOTEBOOK + notebook, _size(cells), lint, again)
         except Exception as exc:  # a bug in a rule must not take the editor's server down
             self._lint_failed(notebook, exc)
             return
-        if snapshot(self.workspace, notebook) != cells:
-            return  # edited or closed meanwhile: the newer lint publishes
+        if results is None or snapshot(self.workspace, notebook) != cells:
+            return  # cancelled, edited or closed meanwhile: the newer lint publishes
         self.notebooks[notebook] = cells
         gone = self._published_cells.get(notebook, set()) - results.keys()
         self._published_cells[notebook] = set(results)
@@ -429,8 +445,11 @@ class KerasNanLanguageServer(LanguageServer):
 
     def forget_notebook(self, notebook: str, cell_uris: list[str]) -> None:
         """A closed notebook: no pending lint, no stored results, every cell's diagnostics cleared."""
-        self.cancel(_NOTEBOOK + notebook)
-        self._changed.pop(_NOTEBOOK + notebook, None)
+        key = _NOTEBOOK + notebook
+        self.cancel(key)
+        self._changed.pop(key, None)
+        self._answers.pop(key, None)
+        self.slow_documents.discard(key)
         self.notebooks.pop(notebook, None)
         for uri in self._published_cells.pop(notebook, set()) | set(cell_uris):
             self.linted.pop(uri, None)
@@ -663,6 +682,11 @@ class KerasNanLanguageServer(LanguageServer):
                 )
             ]
         )
+
+
+def _size(cells: NotebookCells) -> int:
+    """A notebook's size as the large-document limit counts it: its code cells' text."""
+    return sum(len(c.text) for c in cells.cells)
 
 
 def build_server(debounce: float = DEBOUNCE_SECONDS, slow: float = SLOW_LINT_SECONDS) -> KerasNanLanguageServer:

@@ -3,14 +3,16 @@
 The editor sends the cells' texts with notebookDocument/didOpen and didChange; pygls keeps each cell as a text
 document under the cell's URI and the notebook's cell list in order. Those texts are joined exactly as a
 ``.ipynb`` file's code cells are (kerasnanlint/notebook_lint.py: IPython lines set aside, every position moved
-back into its cell), so the Language Server and the CLI report the same findings. The server (kerasnanlint/lsp.py)
-publishes each cell's findings on the cell's own URI.
+back into its cell) and, for a notebook that is a file, linted in its project with the editor's open buffers, so
+the Language Server and the CLI report the same findings. The server (kerasnanlint/lsp.py) publishes each cell's
+findings on the cell's own URI.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -20,6 +22,7 @@ from pygls.workspace import Workspace
 from kerasnanlint.config import Settings
 from kerasnanlint.diagnostics import Diagnostic
 from kerasnanlint.notebook_lint import lint_notebook
+from kerasnanlint.runner import lint_in_project
 
 # Jupyter notebooks' Python cells (VS Code's notebook type); other notebook kinds and cell languages are not ours.
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
@@ -88,12 +91,23 @@ def as_ipynb(cells: NotebookCells) -> bytes:
     return json.dumps({"cells": entries, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode("utf-8")
 
 
-def lint_cells(cells: NotebookCells, settings: Settings) -> dict[str, list[Diagnostic]]:
-    """Each code cell's findings (lines and columns in the cell), by cell URI; every cell has an entry."""
+def lint_cells(cells: NotebookCells, settings: Settings, **project: Any) -> tuple[dict[str, list[Diagnostic]], bool]:
+    """Each code cell's findings (lines and columns in the cell), by cell URI (every cell has an entry), and
+    whether the lint asked the project about an imported name. A notebook that is a file is linted in its project,
+    as the CLI lints it (``project``: lint_in_project's keywords: open buffers, cache, a worker process); an
+    untitled one alone. A finding on no cell (the notebook over the per-file limits) goes on the first cell."""
     out: dict[str, list[Diagnostic]] = {c.uri: [] for c in cells.cells}
-    if cells.path and settings.is_excluded(cells.path):  # excludes apply as with --force-exclude
-        return out
-    for d in lint_notebook(as_ipynb(cells), cells.path or cells.uri, settings):
-        if d.cell is not None and 0 < d.cell <= len(cells.cells):
+    if not cells.cells or (cells.path and settings.is_excluded(cells.path)):  # excludes as with --force-exclude
+        return out, False
+    data = as_ipynb(cells)
+    if cells.path is None:
+        found, asks = lint_notebook(data, cells.uri, settings), False
+    else:
+        analysis = lint_in_project(data, cells.path, settings, summary=False, **project)  # no module imports it
+        found, asks = analysis.diagnostics, bool(analysis.demands)
+    for d in found:
+        if d.cell is None:  # about the whole notebook (over the per-file limits): shown on its first cell
+            out[cells.cells[0].uri].append(d.with_(line=1, col=1, end_line=1, end_col=1))
+        elif 0 < d.cell <= len(cells.cells):
             out[cells.cells[d.cell - 1].uri].append(d)
-    return out
+    return out, asks

@@ -246,8 +246,62 @@ def test_snapshot_keeps_python_code_cells_in_order(tmp_path: Path):
     cells = snapshot(workspace, path.as_uri())
     assert cells is not None and cells.path == str(path)
     assert [c.uri for c in cells.cells] == [uris["setup"], uris["nan"]]
-    found = lint_cells(cells, Settings())
+    found, _ = lint_cells(cells, Settings())
     assert found[uris["setup"]] == []
     [nan] = found[uris["nan"]]
     assert (nan.rule, nan.cell, nan.line) == ("KNL107", 2, 2)
     assert snapshot(workspace, (tmp_path / "closed.ipynb").as_uri()) is None
+
+
+@pytest.mark.asyncio
+async def test_a_notebook_is_linted_in_its_project_and_follows_the_modules_it_imports(
+    client: LanguageClient, tmp_path: Path
+):
+    """As the CLI lints it: the notebook's tuner is checked against the compile() of the module it imports, and an
+    unsaved edit of that module lints the notebook again."""
+    from tests.test_lsp import MODELS, change
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n", encoding="utf-8")
+    (tmp_path / "models.py").write_text(MODELS, encoding="utf-8")
+    path = tmp_path / "tune.ipynb"
+    setup, tuner = cell_uri(path, "setup"), cell_uri(path, "tuner")
+    texts = {
+        setup: "import keras_tuner as kt\nfrom models import build_model",
+        tuner: 'tuner = kt.RandomSearch(build_model, objective="val_accuracy", max_trials=2, overwrite=True)',
+    }
+    client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=path.as_uri(), notebook_type="jupyter-notebook", version=1, cells=[code_cell(u) for u in texts]
+            ),
+            cell_text_documents=[cell_item(u, text) for u, text in texts.items()],
+        )
+    )
+    [knl301] = await published(client, tuner, until=bool)
+    assert knl301.code == "KNL301" and knl301.range.start.line == 0
+    models = open_doc(client, tmp_path / "models.py", MODELS)
+    await published(client, models)
+    line = MODELS.splitlines().index('    model.compile(loss="mse", metrics=["mae"])')
+    start = MODELS.splitlines()[line].index('"mae"')
+    end = types.Position(line=line, character=start + 5)
+    change(client, models, 2, types.Range(start=types.Position(line=line, character=start), end=end), '"accuracy"')
+    assert await published(client, tuner, until=lambda d: not d) == []
+
+
+def test_a_notebook_over_the_per_file_limits_says_so_on_its_first_cell(tmp_path: Path):
+    """The limits apply to an open notebook as to a file: the finding about the whole notebook goes on its first
+    code cell (a finding on no cell would be published nowhere)."""
+    from kerasnanlint.config import Settings
+    from kerasnanlint.lsp_notebooks import Cell, NotebookCells, lint_cells
+
+    path = tmp_path / "big.ipynb"
+    cells = NotebookCells(path.as_uri(), str(path), (Cell("c1", SETUP, 1), Cell("c2", NAN, 1)))
+    found, _ = lint_cells(cells, Settings(root=tmp_path))
+    assert [d.rule for d in found["c2"]] == ["KNL107"]  # within the limits: the findings as usual
+    found, _ = lint_cells(cells, Settings(root=tmp_path, per_file_size_limit=0.0001))  # 100 bytes
+    [too_large] = found["c1"]
+    assert too_large.rule == "KNL000" and "per-file size limit" in too_large.message and found["c2"] == []
+    assert (too_large.line, too_large.col) == (1, 1)
+    found, _ = lint_cells(cells, Settings(root=tmp_path, per_file_timeout=0.0001), killable=True)
+    [late] = found["c1"]
+    assert late.rule == "KNL000" and "took longer than" in late.message
