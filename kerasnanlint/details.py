@@ -46,6 +46,7 @@ class Details:
 
     def __init__(self, ctx: Context, found: list[tuple[Report, Diagnostic]]) -> None:
         self._ctx = ctx
+        self._found = found
         self._reports = {d: r for r, d in found}
         self._spans: dict[cst.CSTNode, _Children] = {}  # where_of's index, shared by every finding of the file
 
@@ -53,12 +54,17 @@ class Details:
     def deferred() -> bool:
         return _DEFERRED.get()
 
+    def complete_all(self) -> list[Diagnostic]:
+        """Every finding, complete."""
+        return [self._complete(r, d) for r, d in self._found]
+
     def complete(self, d: Diagnostic) -> Diagnostic:
         """``d`` with its fix and ``where``; ``d`` itself when it is not one of this file's reports (KNL001 builds
         its own fix) or is already complete."""
         r = self._reports.get(d)
-        if r is None or d.where is not None:
-            return d
+        return d if r is None or d.where is not None else self._complete(r, d)
+
+    def _complete(self, r: Report, d: Diagnostic) -> Diagnostic:
         positions = self._ctx.positions
         assert isinstance(positions, Positions)
         fix = r.fix if r.fix is not None or r.rule.fixer is None else build_fix(self._ctx, r)

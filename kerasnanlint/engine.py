@@ -283,8 +283,8 @@ def _diagnostics(ctx: Context, path: str, settings: Settings) -> tuple[list[Diag
         end_line, end_col = rng.end.line, rng.end.column + 1
         d = Diagnostic(r.rule.code, r.rule.name, severity, path, line, col, end_line, end_col, r.message, help=r.help)
         found.append((r, d))
-    details = Details(ctx, found)
-    out = [d for _, d in found] if Details.deferred() else [details.complete(d) for _, d in found]
+    details, deferred = Details(ctx, found), Details.deferred()
+    out = [d for _, d in found] if deferred else details.complete_all()
     out.extend(unused_noqa(text, path, settings, reported))
     out.sort(key=Diagnostic.sort_key)
-    return out, details if Details.deferred() else None
+    return out, details if deferred else None

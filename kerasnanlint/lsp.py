@@ -265,46 +265,34 @@ class KerasNanLanguageServer(LanguageServer):
         """``lint(killable=...)`` in its lane: in a worker process under the per-file time limit for a large or
         slow document; else on this process's lint thread, where a lint over ``self.slow`` seconds is cancelled
         and the document moves to the worker lane for good (``again`` schedules its next lint). None when
-        cancelled."""
+        cancelled: the document changed before the lint was done (its newer lint publishes), or it overran."""
         large = self._killable(key, size)
+        event = self._running[key] = threading.Event()  # set by a newer edit (_debounce) or the timer
         overran = threading.Event()
-        try:
-            lane = self._large if large else self._linter
-            return await self._cancellable(
-                key, lane, functools.partial(lint, killable=large), None if large else overran
-            )
-        except Cancelled:
-            if overran.is_set():  # too slow for this process: again, in a worker under the per-file time limit
-                self.slow_documents.add(key)
-                again()
-            return None  # otherwise a newer edit came: its lint publishes
-
-    async def _cancellable(
-        self, key: str, lane: ThreadPoolExecutor, lint: Callable[[], _T], overran: threading.Event | None = None
-    ) -> _T:
-        """``lint()`` on ``lane``, cancelled (Cancelled) when ``key``'s document changes before it is done, or
-        (``overran`` is then set) when it runs longer than ``self.slow`` seconds."""
-        event = self._running[key] = threading.Event()
 
         def too_slow() -> None:
-            assert overran is not None
             overran.set()
             event.set()
 
         def run() -> _T:
             with cancellable(event):
                 checkpoint()  # changed while the lint waited for its lane
-                timer = threading.Timer(self.slow, too_slow) if overran is not None else None
+                timer = None if large else threading.Timer(self.slow, too_slow)  # a worker has its own limit
                 if timer is not None:
                     timer.start()
                 try:
-                    return lint()
+                    return lint(killable=large)
                 finally:
                     if timer is not None:
                         timer.cancel()
 
         try:
-            return await asyncio.get_running_loop().run_in_executor(lane, run)
+            return await asyncio.get_running_loop().run_in_executor(self._large if large else self._linter, run)
+        except Cancelled:
+            if overran.is_set():  # too slow for this process: again, in a worker under the per-file time limit
+                self.slow_documents.add(key)
+                again()
+            return None
         finally:
             if self._running.get(key) is event:
                 del self._running[key]

@@ -20,8 +20,8 @@ from typing import Generic, TypeVar
 from kerasnanlint.cancel import Cancelled, cancelled, is_cancellable
 
 T = TypeVar("T")
-_CANCEL_POLL = 0.05  # seconds between looks at the cancellation token while a cancellable lint waits
 R = TypeVar("R")
+_CANCEL_POLL = 0.05  # seconds between looks at the cancellation token while a cancellable lint waits
 
 
 def _serve(conn: Connection, init: Callable[[], None] | None, fn: Callable[[T], R]) -> None:
